@@ -1,0 +1,98 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import { openDb, type DbHandle } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { openapiOptions, pruneUnusedSchemas } from './http/openapi.js';
+import apiKeyRoutes from './modules/api-keys/routes.js';
+import articleRoutes from './modules/articles/routes.js';
+import revisionRoutes from './modules/articles/revision-routes.js';
+import authorRoutes from './modules/authors/routes.js';
+import opsRoutes from './modules/ops/routes.js';
+import sectionRoutes from './modules/sections/routes.js';
+import tagRoutes from './modules/tags/routes.js';
+import { createServices, type Services } from './services.js';
+import { loggerOptions } from './logger.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    services: Services;
+    /** The clock every rule reads (tests inject their own). */
+    clock: () => Date;
+    /** True when the database answers. */
+    ping: () => boolean;
+    db: DbHandle;
+  }
+}
+
+export type AppOptions = { now?: () => Date; db?: DbHandle };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the whole application; never listens. Tests, the OpenAPI export and production share it. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A caller's request id is kept when it is safe to log; otherwise we make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const handle = options.db ?? openDb(config.databaseFile, config.dbSynchronous);
+  runMigrations(handle.db);
+  const clock = options.now ?? (() => new Date());
+  const services = createServices(handle, config, clock);
+  if (config.adminApiKey && services.apiKeys.ensureBootstrapAdmin(config.adminApiKey)) {
+    app.log.info('created the admin API key from ADMIN_API_KEY');
+  }
+
+  app.decorate('config', config);
+  app.decorate('services', services);
+  app.decorate('clock', clock);
+  app.decorate('db', handle);
+  app.decorate('ping', () => {
+    try {
+      return handle.sqlite.prepare('select 1 as ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  app.addHook('onClose', async () => {
+    if (!options.db) handle.sqlite.close();
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandler(app);
+  registerAuth(app, services.apiKeys.authenticate);
+
+  await app.register(swagger, { openapi: openapiOptions(), transform: jsonSchemaTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // The route table.
+  await app.register(opsRoutes);
+  await app.register(articleRoutes, { prefix: '/v1/articles' });
+  await app.register(revisionRoutes, { prefix: '/v1/articles' });
+  await app.register(authorRoutes, { prefix: '/v1/authors' });
+  await app.register(sectionRoutes, { prefix: '/v1/sections' });
+  await app.register(tagRoutes, { prefix: '/v1/tags' });
+  await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
+
+  return app;
+}

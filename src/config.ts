@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const bool = (name: string) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: `${name} must be true or false` })
+    .transform((v) => v === 'true' || v === '1');
+
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default('file:./data/broadsheet.db')
+    .refine((v) => !/^postgres(ql)?:/.test(v), 'PostgreSQL is not supported yet: use a SQLite file path'),
+  MEDIA_DIR: z.string().min(1).default('./data/media'),
+  SITE_URL: z
+    .url({ protocol: /^https?$/, message: 'SITE_URL must be an http(s) URL' })
+    .default('http://localhost:3000')
+    .transform((v) => v.replace(/\/+$/, '')),
+  ADMIN_API_KEY: z
+    .string()
+    .min(24, 'ADMIN_API_KEY must be at least 24 characters')
+    .optional(),
+  SEED_DEMO: bool('SEED_DEMO').default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: list,
+  MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  WEBHOOK_ALLOWED_HOSTS: list,
+  DB_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseFile: string;
+  mediaDir: string;
+  siteUrl: string;
+  adminApiKey: string | undefined;
+  seedDemo: boolean;
+  logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
+  corsOrigins: readonly string[];
+  mediaMaxBytes: number;
+  webhookAllowedHosts: readonly string[];
+  dbSynchronous: 'NORMAL' | 'FULL';
+}>;
+
+export class ConfigError extends Error {}
+
+/** The only reader of process.env. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    databaseFile: c.DATABASE_URL.replace(/^file:/, ''),
+    mediaDir: c.MEDIA_DIR,
+    siteUrl: c.SITE_URL,
+    adminApiKey: c.ADMIN_API_KEY,
+    seedDemo: c.SEED_DEMO,
+    logLevel: c.LOG_LEVEL,
+    corsOrigins: Object.freeze(c.CORS_ORIGINS),
+    mediaMaxBytes: c.MEDIA_MAX_BYTES,
+    webhookAllowedHosts: Object.freeze(c.WEBHOOK_ALLOWED_HOSTS),
+    dbSynchronous: c.DB_SYNCHRONOUS,
+  });
+}
+
+/** Configuration for tests and the OpenAPI export: in-memory, quiet, no demo. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({ DATABASE_URL: ':memory:', SEED_DEMO: 'false', LOG_LEVEL: 'silent' }), ...overrides });
+}

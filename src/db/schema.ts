@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
+
+// Times are stored as RFC 3339 UTC strings from Date#toISOString: they sort lexicographically.
+
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['editor', 'admin'] }).notNull(),
+  prefix: text('prefix').notNull(),
+  hash: text('hash').notNull().unique(),
+  createdAt: text('created_at').notNull(),
+  lastUsedAt: text('last_used_at'),
+  revokedAt: text('revoked_at'),
+});
+
+export const authors = sqliteTable('authors', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  bio: text('bio'),
+  url: text('url'),
+  imageMediaId: text('image_media_id'),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('authors_name_idx').on(t.name, t.id)]);
+
+export const sections = sqliteTable('sections', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  parentId: text('parent_id').references((): AnySQLiteColumn => sections.id),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('sections_name_idx').on(t.name, t.id), index('sections_parent_idx').on(t.parentId)]);
+
+export const tags = sqliteTable('tags', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('tags_name_idx').on(t.name, t.id)]);
+
+export const articles = sqliteTable('articles', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  headline: text('headline').notNull(),
+  standfirst: text('standfirst'),
+  kicker: text('kicker'),
+  type: text('type', { enum: ['news', 'opinion', 'analysis', 'feature', 'sponsored'] }).notNull(),
+  // 'published' with a future published_at reads as 'scheduled': no job has to flip it.
+  status: text('status', { enum: ['draft', 'published'] }).notNull(),
+  body: text('body', { mode: 'json' }).notNull(),
+  hero: text('hero', { mode: 'json' }),
+  sectionId: text('section_id').references(() => sections.id),
+  bylineOverride: text('byline_override'),
+  language: text('language').notNull(),
+  canonicalUrl: text('canonical_url'),
+  seo: text('seo', { mode: 'json' }),
+  commentsMode: text('comments_mode', { enum: ['open', 'closed', 'hidden'] }).notNull(),
+  source: text('source', { mode: 'json' }),
+  revision: integer('revision').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  firstPublishedAt: text('first_published_at'),
+  publishedAt: text('published_at'),
+  contentUpdatedAt: text('content_updated_at'),
+  deletedAt: text('deleted_at'),
+  plainText: text('plain_text').notNull(),
+  wordCount: integer('word_count').notNull(),
+  readingTimeMinutes: integer('reading_time_minutes').notNull(),
+  excerpt: text('excerpt'),
+}, (t) => [
+  index('articles_live_published_idx').on(t.status, t.deletedAt, t.publishedAt, t.id),
+  index('articles_section_published_idx').on(t.sectionId, t.publishedAt, t.id),
+  index('articles_updated_idx').on(t.updatedAt, t.id),
+  index('articles_headline_idx').on(t.headline, t.id),
+]);
+
+export const articleSlugs = sqliteTable('article_slugs', {
+  slug: text('slug').primaryKey(),
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  createdAt: text('created_at').notNull(),
+}, (t) => [index('article_slugs_article_idx').on(t.articleId)]);
+
+export const articleTags = sqliteTable('article_tags', {
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  position: integer('position').notNull(),
+}, (t) => [primaryKey({ columns: [t.articleId, t.tagId] }), index('article_tags_tag_idx').on(t.tagId, t.articleId)]);
+
+export const articleAuthors = sqliteTable('article_authors', {
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  authorId: text('author_id').notNull().references(() => authors.id),
+  role: text('role', { enum: ['author', 'contributor', 'photographer', 'translator'] }).notNull(),
+  position: integer('position').notNull(),
+}, (t) => [primaryKey({ columns: [t.articleId, t.authorId] }), index('article_authors_author_idx').on(t.authorId, t.articleId)]);
+
+export const articleRevisions = sqliteTable('article_revisions', {
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  revision: integer('revision').notNull(),
+  createdAt: text('created_at').notNull(),
+  actorKeyId: text('actor_key_id'),
+  actorName: text('actor_name'),
+  actorRole: text('actor_role'),
+  note: text('note').notNull(),
+  snapshot: text('snapshot', { mode: 'json' }).notNull(),
+}, (t) => [primaryKey({ columns: [t.articleId, t.revision] })]);
+
+export const corrections = sqliteTable('corrections', {
+  id: text('id').primaryKey(),
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  kind: text('kind', { enum: ['correction', 'clarification', 'update', 'retraction'] }).notNull(),
+  text: text('text').notNull(),
+  publishedAt: text('published_at').notNull(),
+}, (t) => [index('corrections_article_idx').on(t.articleId, t.publishedAt), check('corrections_text_nonempty', sql`length(${t.text}) > 0`)]);

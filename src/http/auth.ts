@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, unauthorized } from '../errors.js';
+import type { Principal, Role } from '../modules/api-keys/service.js';
+import { ProblemSchema } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The least role a route needs; absent = anyone (anonymous callers see live content only). */
+    role?: Role;
+  }
+}
+
+const RANK: Record<Role, number> = { editor: 1, admin: 2 };
+
+export const hasRole = (p: Principal | null, role: Role) => p !== null && RANK[p.role] >= RANK[role];
+
+export const isAnonymous = (request: FastifyRequest) => request.principal === null;
+
+/**
+ * Bearer API keys. A route states the role it needs in `config.role`; this one mechanism enforces it,
+ * documents it in the OpenAPI `security` of the route and adds the 401/403 responses.
+ */
+export function registerAuth(app: FastifyInstance, authenticate: (secret: string) => Principal | undefined) {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs') || !route.schema) return;
+    const role = route.config?.role;
+    const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
+    schema.security = role ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }];
+    schema.response = { ...(schema.response ?? {}), 401: ProblemSchema, ...(role ? { 403: ProblemSchema } : {}) };
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const principal = match?.[1] ? authenticate(match[1]) : undefined;
+      if (!principal) throw unauthorized();
+      request.principal = principal;
+    }
+    const role = request.routeOptions.config?.role;
+    if (role) {
+      if (!request.principal) throw unauthorized();
+      if (!hasRole(request.principal, role)) throw forbidden(`This operation needs the ${role} role`);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The fixed parts of the OpenAPI document (deterministic: nothing from the environment). */
+export function openapiOptions() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Broadsheet API',
+      version: pkg.version,
+      description:
+        'Headless CMS API for newsrooms: articles with structured bodies, authors, sections, tags, revisions and corrections.\n\n' +
+        'Anonymous callers are the public delivery audience and see live content only. Editorial tools authenticate with ' +
+        '`Authorization: Bearer <api key>`; keys have the role `editor` or `admin` (admin includes editor). Errors are ' +
+        'RFC 9457 `application/problem+json` with JSON Pointers into the request.',
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'Broadsheet', url: 'https://broadsheet.dev' },
+    },
+    servers: [{ url: 'http://localhost:3000', description: 'Local `npm start`' }],
+    tags: [
+      { name: 'articles', description: 'News and opinion articles with structured bodies: drafts, publishing, scheduling, slugs, corrections, JSON-LD.' },
+      { name: 'revisions', description: 'Numbered snapshots of every article write, with restore.' },
+      { name: 'authors', description: 'People credited on articles.' },
+      { name: 'sections', description: 'The site sections, as a tree.' },
+      { name: 'tags', description: 'Topic labels.' },
+      { name: 'api-keys', description: 'Admin: API keys for editorial tools and integrations.' },
+      { name: 'ops', description: 'Health and readiness probes.' },
+    ],
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http' as const,
+          scheme: 'bearer',
+          description: 'An API key created with `npm run key:create -- --role admin`, from `ADMIN_API_KEY` at first start, or by an admin through `POST /v1/api-keys`.',
+        },
+      },
+    },
+  };
+}
+
+type Doc = { components?: { schemas?: Record<string, unknown> } };
+
+/**
+ * The Zod type provider emits an input and an output twin for every registered schema; only the ones
+ * some operation references (directly or through another schema) belong in the document.
+ */
+export function pruneUnusedSchemas<T extends Doc>(doc: T): T {
+  const schemas = doc.components?.schemas;
+  if (!schemas) return doc;
+  const refsIn = (v: unknown) => [...JSON.stringify(v).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+  const { components, ...rest } = doc;
+  const used = new Set<string>(refsIn(rest));
+  const queue = [...used];
+  while (queue.length) {
+    for (const ref of refsIn(schemas[queue.pop()!])) if (!used.has(ref)) used.add(ref) && queue.push(ref);
+  }
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...doc, components: { ...components, schemas: kept } };
+}

@@ -1,0 +1,34 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest } from '../errors.js';
+
+/** Keyset cursors: opaque base64url of [sort name, sort key, id]. */
+export type Cursor = { key: string | number | null; id: string };
+
+export function encodeCursor(sort: string, key: string | number | null, id: string): string {
+  return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined, sort: string): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[2] === 'string' && ['string', 'number'].includes(typeof v[1]) || (Array.isArray(v) && v[1] === null)) {
+      return { key: v[1] as Cursor['key'], id: v[2] as string };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('The cursor is invalid or belongs to another sort order', [
+    { pointer: '/query/cursor', message: 'invalid cursor for this sort order', code: 'invalid-cursor' },
+  ]);
+}
+
+/** Sets the `Link: rel="next"` header and returns the list envelope. */
+export function sendPage<T>(request: FastifyRequest, reply: FastifyReply, data: T[], limit: number, total: number, nextCursor: string | null) {
+  if (nextCursor) {
+    const url = new URL(request.url, 'http://x');
+    url.searchParams.set('cursor', nextCursor);
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
+  }
+  return { data, page: { limit, nextCursor, total } };
+}

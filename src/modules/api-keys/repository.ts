@@ -1,0 +1,34 @@
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import { countRows, type Db } from '../../db/client.js';
+import { apiKeys } from '../../db/schema.js';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export function createApiKeyRepository(db: Db) {
+  return {
+    insert(row: typeof apiKeys.$inferInsert): ApiKeyRow {
+      return db.insert(apiKeys).values(row).returning().get();
+    },
+    findActiveByHash(hash: string): ApiKeyRow | undefined {
+      return db.select().from(apiKeys).where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt))).get();
+    },
+    findByHash(hash: string): ApiKeyRow | undefined {
+      return db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+    },
+    touch(id: string, at: string): void {
+      db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
+    },
+    list(limit: number, after?: { key: string; id: string }): ApiKeyRow[] {
+      const cond = after ? or(gt(apiKeys.createdAt, after.key), and(eq(apiKeys.createdAt, after.key), gt(apiKeys.id, after.id))) : undefined;
+      return db.select().from(apiKeys).where(and(isNull(apiKeys.revokedAt), cond)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).limit(limit).all();
+    },
+    countActive(): number {
+      return countRows(db, apiKeys, isNull(apiKeys.revokedAt));
+    },
+    revoke(id: string, at: string): boolean {
+      return db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run().changes > 0;
+    },
+  };
+}
+
+export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;

@@ -1,0 +1,78 @@
+import type { Body } from '../../content/blocks.js';
+import type { Viewer } from '../../db/visibility.js';
+import type { Article, Include } from './schemas.js';
+import type { ArticleRepository, ArticleRow, AuthorRef } from './repository.js';
+import type { AuthorRow, SectionRow, TagRow } from '../../db/rows.js';
+
+/** Batch readers of the taxonomy the article service needs. */
+export type Taxonomy = {
+  tags: { getMany(ids: readonly string[]): TagRow[] };
+  authors: { getMany(ids: readonly string[]): AuthorRow[] };
+  sections: { getMany(ids: readonly string[]): SectionRow[]; get(id: string): SectionRow };
+};
+
+export function articleStatus(row: Pick<ArticleRow, 'status' | 'publishedAt'>, now: string): Article['status'] {
+  if (row.status === 'draft') return 'draft';
+  return row.publishedAt !== null && row.publishedAt > now ? 'scheduled' : 'published';
+}
+
+export const articleUrl = (siteUrl: string, slug: string) => `${siteUrl}/articles/${slug}`;
+
+/** Row + relations → the API shape (without expansions). Also the revision snapshot. */
+export function toArticle(row: ArticleRow, tagIds: string[], authors: AuthorRef[], siteUrl: string, now: string): Article {
+  return {
+    id: row.id,
+    slug: row.slug,
+    url: articleUrl(siteUrl, row.slug),
+    headline: row.headline,
+    standfirst: row.standfirst,
+    kicker: row.kicker,
+    type: row.type,
+    status: articleStatus(row, now),
+    body: row.body as Body,
+    hero: (row.hero as Article['hero']) ?? null,
+    sectionId: row.sectionId,
+    tagIds,
+    authors: authors.map((a) => ({ authorId: a.authorId, role: a.role })),
+    bylineOverride: row.bylineOverride,
+    language: row.language,
+    canonicalUrl: row.canonicalUrl,
+    seo: (row.seo as Article['seo']) ?? null,
+    commentsMode: row.commentsMode,
+    source: (row.source as Article['source']) ?? null,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    firstPublishedAt: row.firstPublishedAt,
+    publishedAt: row.publishedAt,
+    contentUpdatedAt: row.contentUpdatedAt,
+    deletedAt: row.deletedAt,
+    wordCount: row.wordCount,
+    readingTimeMinutes: row.readingTimeMinutes,
+    excerpt: row.excerpt,
+  };
+}
+
+/**
+ * Builds the responses for a set of rows with a fixed number of queries, whatever their count:
+ * one per relation table, one per expansion.
+ */
+export function presentArticles(rows: ArticleRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string }): Article[] {
+  const ids = rows.map((r) => r.id);
+  const tagIds = deps.repo.tagIdsFor(ids);
+  const authorRefs = deps.repo.authorsFor(ids);
+  const articles = rows.map((r) => toArticle(r, tagIds.get(r.id) ?? [], authorRefs.get(r.id) ?? [], deps.siteUrl, viewer.now));
+  if (include.length === 0) return articles;
+
+  const byId = <T extends { id: string }>(list: T[]) => new Map(list.map((x) => [x.id, x]));
+  const sections = include.includes('section') ? byId(deps.taxonomy.sections.getMany([...new Set(articles.flatMap((a) => (a.sectionId ? [a.sectionId] : [])))])) : undefined;
+  const tags = include.includes('tags') ? byId(deps.taxonomy.tags.getMany([...new Set(articles.flatMap((a) => a.tagIds))])) : undefined;
+  const authors = include.includes('authors') ? byId(deps.taxonomy.authors.getMany([...new Set(articles.flatMap((a) => a.authors.map((x) => x.authorId)))])) : undefined;
+
+  return articles.map((a) => ({
+    ...a,
+    ...(sections ? { section: (a.sectionId && sections.get(a.sectionId)) || null } : {}),
+    ...(tags ? { tags: a.tagIds.flatMap((id) => tags.get(id) ?? []) } : {}),
+    ...(authors ? { authors: a.authors.map((x) => ({ ...x, author: authors.get(x.authorId) })) } : {}),
+  }));
+}

@@ -1,0 +1,265 @@
+import { ulid } from 'ulid';
+import { assignBlockIds, type Body } from '../../content/blocks.js';
+import { derive } from '../../content/derive.js';
+import { slugify, uniqueSlug } from '../../content/slug.js';
+import type { Viewer } from '../../db/visibility.js';
+import { conflict, type FieldError, forbidden, notFound, unprocessable } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import type { Principal } from '../api-keys/service.js';
+import { presentArticles, toArticle, type Taxonomy } from './present.js';
+import type { ArticleFilter, ArticleInsert, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
+import type { Article, ArticleListQuery, ArticlePatch, ArticleSort, Include, NewArticle } from './schemas.js';
+import { ftsQuery } from '../../content/search.js';
+
+export type ArticleDeps = {
+  repo: ArticleRepository;
+  taxonomy: Taxonomy;
+  tx: <T>(fn: () => T) => T;
+  now: () => Date;
+  siteUrl: string;
+};
+
+const SORTS: Record<ArticleSort, SortSpec> = {
+  '-publishedAt': { column: 'publishedAt', direction: 'desc' },
+  publishedAt: { column: 'publishedAt', direction: 'asc' },
+  '-updatedAt': { column: 'updatedAt', direction: 'desc' },
+  headline: { column: 'headline', direction: 'asc' },
+};
+
+const EDITOR = (now: string): Viewer => ({ anonymous: false, now });
+
+const merge = <T extends object>(current: T | null, patch: Partial<Record<keyof T, unknown>> | null | undefined): T | null => {
+  if (patch === undefined) return current;
+  if (patch === null) return null;
+  const out: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (v !== undefined) out[k] = v;
+  }
+  return Object.keys(out).length ? (out as T) : null;
+};
+
+export function createArticleService(deps: ArticleDeps) {
+  const { repo, taxonomy, tx, now } = deps;
+  const iso = () => now().toISOString();
+  const slugConflict = () => conflict('slug-taken', 'This slug is already in use', [{ pointer: '/body/slug', message: 'slug is taken', code: 'slug-taken' }]);
+
+  function mustGet(id: string, viewer: Viewer): ArticleRow {
+    const row = repo.get(id, viewer);
+    if (!row) throw notFound('Article');
+    return row;
+  }
+
+  /** References that do not exist answer 422 naming each bad pointer. */
+  function checkReferences(input: { sectionId?: string | null | undefined; tagIds?: string[] | undefined; authors?: AuthorRef[] | undefined }) {
+    const errors: FieldError[] = [];
+    if (input.sectionId && taxonomy.sections.getMany([input.sectionId]).length === 0) {
+      errors.push({ pointer: '/body/sectionId', message: 'no such section', code: 'unknown-reference' });
+    }
+    if (input.tagIds?.length) {
+      const found = new Set(taxonomy.tags.getMany(input.tagIds).map((t) => t.id));
+      input.tagIds.forEach((id, i) => found.has(id) || errors.push({ pointer: `/body/tagIds/${i}`, message: 'no such tag', code: 'unknown-reference' }));
+    }
+    if (input.authors?.length) {
+      const found = new Set(taxonomy.authors.getMany(input.authors.map((a) => a.authorId)).map((a) => a.id));
+      input.authors.forEach((a, i) => found.has(a.authorId) || errors.push({ pointer: `/body/authors/${i}/authorId`, message: 'no such author', code: 'unknown-reference' }));
+    }
+    if (errors.length) throw unprocessable('unknown-reference', 'The article refers to resources that do not exist', errors);
+  }
+
+  function snapshot(row: ArticleRow, note: string, actor: Principal | null) {
+    const ids = [row.id];
+    const article = toArticle(row, repo.tagIdsFor(ids).get(row.id) ?? [], repo.authorsFor(ids).get(row.id) ?? [], deps.siteUrl, row.updatedAt);
+    repo.insertRevision({
+      articleId: row.id, revision: row.revision, createdAt: row.updatedAt,
+      actorKeyId: actor?.keyId ?? null, actorName: actor?.name ?? null, actorRole: actor?.role ?? null,
+      note, snapshot: article,
+    });
+  }
+
+  function read(row: ArticleRow, include: readonly Include[], viewer: Viewer): Article {
+    return presentArticles([row], include, viewer, deps)[0]!;
+  }
+
+  /** One write: bump revision and updatedAt, store the row, snapshot it, in one transaction. */
+  function write(current: ArticleRow, patch: Partial<ArticleInsert>, note: string, actor: Principal | null, relations?: { tagIds?: string[] | undefined; authors?: AuthorRef[] | undefined }): Article {
+    return tx(() => {
+      const row = repo.update(current.id, { ...patch, revision: current.revision + 1, updatedAt: iso() });
+      if (relations?.tagIds) repo.setTags(row.id, relations.tagIds);
+      if (relations?.authors) repo.setAuthors(row.id, relations.authors);
+      snapshot(row, note, actor);
+      return read(row, [], EDITOR(row.updatedAt));
+    });
+  }
+
+  function liveOrEditable(id: string, action: string): ArticleRow {
+    const row = mustGet(id, EDITOR(iso()));
+    if (row.deletedAt) throw conflict('article-in-trash', `The article is in the trash; restore it before you ${action} it`);
+    return row;
+  }
+
+  return {
+    get(id: string, include: readonly Include[], viewer: Viewer): Article {
+      return read(mustGet(id, viewer), include, viewer);
+    },
+
+    /** The article by slug, or `{ redirect }` to its current slug when this one is old. */
+    getBySlug(slug: string, include: readonly Include[], viewer: Viewer): Article | { redirect: string } {
+      const row = repo.getBySlug(slug, viewer);
+      if (row) return read(row, include, viewer);
+      const moved = repo.getByOldSlug(slug, viewer);
+      if (moved) return { redirect: moved.slug };
+      throw notFound('Article');
+    },
+
+    list(q: ArticleListQuery, viewer: Viewer) {
+      if (q.status && viewer.anonymous) throw forbidden('The status filter needs an editor key');
+      const filter: ArticleFilter = {
+        type: q.type, sectionSlug: q.section, tagSlug: q.tag, authorSlug: q.author, status: q.status,
+        publishedAfter: q.publishedAfter, publishedBefore: q.publishedBefore,
+        match: q.q === undefined ? undefined : ftsQuery(q.q, '/query/q'),
+      };
+      const sort = SORTS[q.sort];
+      const after = decodeCursor(q.cursor, q.sort);
+      const rows = repo.list(filter, viewer, sort, after, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      const keyOf = (r: ArticleRow) => (sort.column === 'publishedAt' ? (r.publishedAt ?? '') : sort.column === 'updatedAt' ? r.updatedAt : r.headline);
+      return {
+        data: presentArticles(page, q.include ?? [], viewer, deps),
+        total: repo.count(filter, viewer),
+        nextCursor: rows.length > q.limit && last ? encodeCursor(q.sort, keyOf(last), last.id) : null,
+      };
+    },
+
+    create(input: NewArticle, actor: Principal | null): Article {
+      checkReferences(input);
+      input = { ...input, body: assignBlockIds(input.body) };
+      if (input.slug !== undefined && repo.slugTaken(input.slug)) throw slugConflict();
+      const at = iso();
+      return tx(() => {
+        const slug = input.slug ?? uniqueSlug(slugify(input.headline), (s) => repo.slugTaken(s));
+        const row = repo.insert({
+          id: ulid(), slug, headline: input.headline, standfirst: input.standfirst ?? null, kicker: input.kicker ?? null,
+          type: input.type, status: 'draft', body: input.body, hero: input.hero ?? null, sectionId: input.sectionId ?? null,
+          bylineOverride: input.bylineOverride ?? null, language: input.language, canonicalUrl: input.canonicalUrl ?? null,
+          seo: input.seo ?? null, commentsMode: input.commentsMode, source: input.source ?? null,
+          revision: 1, createdAt: at, updatedAt: at, ...derive(input.body as Body, input.seo?.description),
+        });
+        repo.setTags(row.id, input.tagIds);
+        repo.setAuthors(row.id, input.authors);
+        snapshot(row, 'created', actor);
+        return read(row, [], EDITOR(at));
+      });
+    },
+
+    update(id: string, patch: ArticlePatch, actor: Principal | null, note = 'updated'): Article {
+      const current = liveOrEditable(id, 'edit');
+      checkReferences(patch);
+      const { tagIds, authors, seo, slug, body: sentBody, ...scalars } = patch;
+      const body = sentBody && assignBlockIds(sentBody);
+      const next: Partial<ArticleInsert> = { ...scalars };
+      const nextSeo = merge(current.seo as Record<string, string> | null, seo);
+      if (seo !== undefined) next.seo = nextSeo;
+      if (body !== undefined || seo !== undefined) Object.assign(next, derive((body ?? current.body) as Body, nextSeo?.description));
+      if (body !== undefined) next.body = body;
+      return tx(() => {
+        if (slug !== undefined && slug !== current.slug) {
+          if (repo.slugTaken(slug, id)) throw slugConflict();
+          repo.removeOldSlug(slug);
+          repo.addOldSlug(current.slug, id, iso());
+          next.slug = slug;
+        }
+        return write(current, next, note, actor, { tagIds, authors });
+      });
+    },
+
+    publish(id: string, publishAt: string | undefined, actor: Principal | null): Article {
+      const current = liveOrEditable(id, 'publish');
+      const nowIso = iso();
+      const alreadyLive = current.status === 'published' && current.publishedAt !== null && current.publishedAt <= nowIso;
+      // A past publishAt is live at once and keeps its date (backdating, imports); absent keeps a live date.
+      const publishedAt = publishAt ?? (alreadyLive ? current.publishedAt! : nowIso);
+      const note = publishedAt > nowIso ? `scheduled for ${publishedAt}` : 'published';
+      return write(current, { status: 'published', publishedAt, firstPublishedAt: current.firstPublishedAt ?? publishedAt }, note, actor);
+    },
+
+    unpublish(id: string, actor: Principal | null): Article {
+      const current = liveOrEditable(id, 'unpublish');
+      const nowIso = iso();
+      // A schedule that never came due was never a first publication.
+      const first = current.firstPublishedAt !== null && current.firstPublishedAt <= nowIso ? current.firstPublishedAt : null;
+      return write(current, { status: 'draft', publishedAt: null, firstPublishedAt: first }, 'unpublished', actor);
+    },
+
+    remove(id: string, permanent: boolean, actor: Principal | null): void {
+      const current = mustGet(id, EDITOR(iso()));
+      if (permanent) {
+        if (actor?.role !== 'admin') throw forbidden('Permanent deletion needs the admin role');
+        repo.hardDelete(id);
+        return;
+      }
+      if (!current.deletedAt) write(current, { deletedAt: iso() }, 'moved to trash', actor);
+    },
+
+    restore(id: string, actor: Principal | null): Article {
+      const current = mustGet(id, EDITOR(iso()));
+      if (!current.deletedAt) return read(current, [], EDITOR(iso()));
+      return write(current, { deletedAt: null }, 'restored from trash', actor);
+    },
+
+    revisions(id: string, limit: number, cursor: string | undefined) {
+      mustGet(id, EDITOR(iso()));
+      const after = decodeCursor(cursor, 'revision');
+      const rows = repo.listRevisions(id, limit + 1, after ? Number(after.key) : undefined);
+      const page = rows.slice(0, limit).map((r) => ({
+        revision: r.revision, createdAt: r.createdAt, note: r.note,
+        actor: { keyId: r.actorKeyId, name: r.actorName, role: r.actorRole },
+      }));
+      const last = page.at(-1);
+      return { data: page, total: repo.countRevisions(id), nextCursor: rows.length > limit && last ? encodeCursor('revision', last.revision, id) : null };
+    },
+
+    revision(id: string, revision: number) {
+      mustGet(id, EDITOR(iso()));
+      const r = repo.getRevision(id, revision);
+      if (!r) throw notFound('Revision');
+      return { revision: r.revision, createdAt: r.createdAt, note: r.note, actor: { keyId: r.actorKeyId, name: r.actorName, role: r.actorRole }, article: r.snapshot as Article };
+    },
+
+    /** Makes a snapshot's content current again, as a new revision. Slug and publication state stay. */
+    restoreRevision(id: string, revision: number, actor: Principal | null): Article {
+      const snap = this.revision(id, revision).article;
+      const exists = <T extends { id: string }>(found: T[]) => new Set(found.map((x) => x.id));
+      const tagSet = exists(taxonomy.tags.getMany(snap.tagIds));
+      const authorSet = exists(taxonomy.authors.getMany(snap.authors.map((a) => a.authorId)));
+      const sectionOk = snap.sectionId !== null && taxonomy.sections.getMany([snap.sectionId]).length > 0;
+      return this.update(id, {
+        headline: snap.headline, standfirst: snap.standfirst, kicker: snap.kicker, type: snap.type, body: snap.body,
+        hero: snap.hero, sectionId: sectionOk ? snap.sectionId : null, bylineOverride: snap.bylineOverride,
+        language: snap.language, canonicalUrl: snap.canonicalUrl, seo: snap.seo ? { title: snap.seo.title ?? null, description: snap.seo.description ?? null } : null,
+        commentsMode: snap.commentsMode, source: snap.source,
+        tagIds: snap.tagIds.filter((t) => tagSet.has(t)),
+        authors: snap.authors.filter((a) => authorSet.has(a.authorId)).map((a) => ({ authorId: a.authorId, role: a.role })),
+      }, actor, `restored revision ${revision}`);
+    },
+
+    corrections(id: string, viewer: Viewer) {
+      mustGet(id, viewer);
+      return repo.listCorrections(id).map(({ articleId: _, ...c }) => c);
+    },
+
+    addCorrection(id: string, input: { kind: 'correction' | 'clarification' | 'update' | 'retraction'; text: string }, actor: Principal | null) {
+      const current = liveOrEditable(id, 'correct');
+      const at = iso();
+      return tx(() => {
+        const c = repo.insertCorrection({ id: ulid(), articleId: id, kind: input.kind, text: input.text, publishedAt: at });
+        write(current, { contentUpdatedAt: at }, `${input.kind} added`, actor);
+        const { articleId: _, ...out } = c;
+        return out;
+      });
+    },
+  };
+}
+
+export type ArticleService = ReturnType<typeof createArticleService>;

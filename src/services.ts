@@ -1,0 +1,56 @@
+import type { Config } from './config.js';
+import type { DbHandle } from './db/client.js';
+import type { AuthorRow, SectionRow, TagRow } from './db/rows.js';
+import { authors, sections, tags } from './db/schema.js';
+import { unprocessable } from './errors.js';
+import { createApiKeyRepository } from './modules/api-keys/repository.js';
+import { createApiKeyService } from './modules/api-keys/service.js';
+import { createArticleRepository } from './modules/articles/repository.js';
+import { createArticleService } from './modules/articles/service.js';
+import { createSluggedRepository } from './modules/shared/slugged-repository.js';
+import { createSluggedService } from './modules/shared/slugged-service.js';
+
+/** The composition root: repositories over the one database handle, and the services over them. */
+export function createServices({ db, sqlite }: DbHandle, config: Config, now: () => Date) {
+  const tx = <T>(fn: () => T): T => sqlite.transaction(fn)();
+  const articleRepo = createArticleRepository(db);
+  const sectionRepo = createSluggedRepository<SectionRow>(db, sections);
+
+  const tagService = createSluggedService(createSluggedRepository<TagRow>(db, tags), {
+    label: 'Tag',
+    blockDelete: (id) => (articleRepo.tagInUse(id) ? 'The tag is used by articles; remove it from them first' : undefined),
+  }, now);
+
+  const authorService = createSluggedService(createSluggedRepository<AuthorRow>(db, authors), {
+    label: 'Author',
+    blockDelete: (id) => (articleRepo.authorInUse(id) ? 'The author is credited on articles; remove the credit first' : undefined),
+  }, now);
+
+  const sectionService = createSluggedService(sectionRepo, {
+    label: 'Section',
+    blockDelete: (id) =>
+      articleRepo.sectionInUse(id) ? 'The section holds articles; move them first'
+        : sectionRepo.hasChildren(id) ? 'The section has child sections; move or delete them first' : undefined,
+    check: (next, id) => {
+      if (next.parentId === null) return undefined;
+      const pointer = [{ pointer: '/body/parentId', message: 'invalid parent', code: 'invalid-parent' }];
+      // Walk up from the new parent: reaching this section again would make a cycle.
+      const seen = new Set<string>();
+      for (let cur: string | null = next.parentId; cur !== null; cur = sectionRepo.get(cur)?.parentId ?? null) {
+        if (cur === id || seen.has(cur)) return unprocessable('section-cycle', 'A section cannot be its own ancestor', pointer);
+        if (!sectionRepo.get(cur)) return unprocessable('unknown-reference', 'The parent section does not exist', pointer);
+        seen.add(cur);
+      }
+      return undefined;
+    },
+  }, now);
+
+  const taxonomy = { tags: tagService, authors: authorService, sections: sectionService };
+  return {
+    ...taxonomy,
+    apiKeys: createApiKeyService(createApiKeyRepository(db), now),
+    articles: createArticleService({ repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
