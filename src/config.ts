@@ -84,5 +84,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Configuration for tests and the OpenAPI export: in-memory, quiet, no demo. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({ DATABASE_URL: ':memory:', SEED_DEMO: 'false', LOG_LEVEL: 'silent' }), ...overrides });
+  return Object.freeze({ ...loadConfig({ DATABASE_URL: ':memory:', SEED_DEMO: 'false', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...overrides });
 }

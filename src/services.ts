@@ -32,7 +32,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
       articleRepo.sectionInUse(id) ? 'The section holds articles; move them first'
         : sectionRepo.hasChildren(id) ? 'The section has child sections; move or delete them first' : undefined,
     check: (next, id) => {
-      if (next.parentId === null) return undefined;
+      if (!next.parentId) return undefined;
       const pointer = [{ pointer: '/body/parentId', message: 'invalid parent', code: 'invalid-parent' }];
       // Walk up from the new parent: reaching this section again would make a cycle.
       const seen = new Set<string>();

@@ -33,7 +33,8 @@ const FASTIFY_CODES: Record<string, string> = {
 function toAppError(error: FastifyError & { validationContext?: string }): AppError | undefined {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const context = error.validationContext ?? 'body';
+    // The contract names query pointers /query/...; Fastify calls that part "querystring".
+    const context = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
     return new AppError(400, 'validation-failed', `The request ${context} is invalid`, fieldErrors(context, error.validation as ValidationIssue[]));
   }
   const db = translateDbError(error);

@@ -17,7 +17,7 @@ export function openapiOptions() {
       license: { name: 'MIT', identifier: 'MIT' },
       contact: { name: 'Broadsheet', url: 'https://broadsheet.dev' },
     },
-    servers: [{ url: 'http://localhost:3000', description: 'Local `npm start`' }],
+    servers: [{ url: '/', description: 'The server that serves this document (`npm start` listens on http://127.0.0.1:3000)' }],
     tags: [
       { name: 'articles', description: 'News and opinion articles with structured bodies: drafts, publishing, scheduling, slugs, corrections, JSON-LD.' },
       { name: 'revisions', description: 'Numbered snapshots of every article write, with restore.' },

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { countRows, type Db } from '../../db/client.js';
 import { articleAuthors, articleRevisions, articles, articleSlugs, articleTags, authors, corrections, sections, tags } from '../../db/schema.js';
 import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
@@ -36,10 +36,10 @@ function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[]
     f.type ? eq(articles.type, f.type) : undefined,
     f.sectionSlug ? eq(articles.sectionId, sql`(select ${sections.id} from ${sections} where ${sections.slug} = ${f.sectionSlug})`) : undefined,
     f.tagSlug
-      ? exists(sql`select 1 from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} and ${tags.slug} = ${f.tagSlug}`)
+      ? sql`exists (select 1 from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} and ${tags.slug} = ${f.tagSlug})`
       : undefined,
     f.authorSlug
-      ? exists(sql`select 1 from ${articleAuthors} join ${authors} on ${authors.id} = ${articleAuthors.authorId} where ${articleAuthors.articleId} = ${articles.id} and ${authors.slug} = ${f.authorSlug}`)
+      ? sql`exists (select 1 from ${articleAuthors} join ${authors} on ${authors.id} = ${articleAuthors.authorId} where ${articleAuthors.articleId} = ${articles.id} and ${authors.slug} = ${f.authorSlug})`
       : undefined,
     f.publishedAfter ? gte(articles.publishedAt, f.publishedAfter) : undefined,
     f.publishedBefore ? lt(articles.publishedAt, f.publishedBefore) : undefined,

@@ -108,7 +108,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'publishArticle', tags, summary: 'Publish or schedule an article',
       description: 'Past or absent `publishAt`: live now. Future: scheduled; it becomes visible at that time with no job running.',
       params: IdParamsSchema,
-      body: PublishSchema.optional(),
+      body: PublishSchema.nullish(),
       response: { 200: ArticleSchema, ...err(400, 404, 409, 415, 422) },
     },
   }, async (request) => articles.publish(request.params.id, request.body?.publishAt, request.principal));
