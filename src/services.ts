@@ -6,7 +6,7 @@ import { unprocessable } from './errors.js';
 import { createApiKeyRepository } from './modules/api-keys/repository.js';
 import { createApiKeyService } from './modules/api-keys/service.js';
 import { createArticleRepository } from './modules/articles/repository.js';
-import { createArticleService } from './modules/articles/service.js';
+import { createArticleService, type ArticleDeps } from './modules/articles/service.js';
 import { createSluggedRepository } from './modules/shared/slugged-repository.js';
 import { createSluggedService } from './modules/shared/slugged-service.js';
 
@@ -46,10 +46,13 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   }, now);
 
   const taxonomy = { tags: tagService, authors: authorService, sections: sectionService };
+  // Modules that extend articles (media, disclaimers, related links) plug into these.
+  const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [] };
+  const articles = createArticleService(articleDeps);
   return {
     ...taxonomy,
     apiKeys: createApiKeyService(createApiKeyRepository(db), now),
-    articles: createArticleService({ repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl }),
+    articles,
   };
 }
 

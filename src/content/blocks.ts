@@ -145,7 +145,7 @@ export const MediaUseSchema = z
   .strictObject(mediaUseFields)
   .meta({ id: 'MediaUse', description: 'A use of a media item with per-use overrides of caption, credit and alt text.' });
 
-const ImageBlockSchema = z
+export const ImageBlockSchema = z
   .strictObject({ type: z.literal('image'), id: BlockIdSchema, ...mediaUseFields, layout: z.enum(['inline', 'wide', 'full']).optional() })
   .meta({ id: 'ImageBlock', description: 'An image from the media library, placed in the body.' });
 

@@ -115,3 +115,75 @@ export const corrections = sqliteTable('corrections', {
   text: text('text').notNull(),
   publishedAt: text('published_at').notNull(),
 }, (t) => [index('corrections_article_idx').on(t.articleId, t.publishedAt), check('corrections_text_nonempty', sql`length(${t.text}) > 0`)]);
+
+export const media = sqliteTable('media', {
+  id: text('id').primaryKey(),
+  // 'upload': bytes stored under MEDIA_DIR by sha256; 'external': a URL we reference and never fetch.
+  kind: text('kind', { enum: ['upload', 'external'] }).notNull(),
+  externalUrl: text('external_url'),
+  sha256: text('sha256'),
+  mimeType: text('mime_type'),
+  width: integer('width'),
+  height: integer('height'),
+  bytes: integer('bytes'),
+  filename: text('filename'),
+  altText: text('alt_text'),
+  caption: text('caption', { mode: 'json' }),
+  captionText: text('caption_text'),
+  creditText: text('credit_text'),
+  creator: text('creator'),
+  copyrightNotice: text('copyright_notice'),
+  licenseUrl: text('license_url'),
+  source: text('source', { mode: 'json' }),
+  focalPoint: text('focal_point', { mode: 'json' }),
+  takenAt: text('taken_at'),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('media_created_idx').on(t.createdAt, t.id), index('media_sha_idx').on(t.sha256)]);
+
+/** Derived index of where media is used (article hero = block id 'hero', image blocks), rebuilt on every article write. */
+export const mediaUses = sqliteTable('media_uses', {
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  blockId: text('block_id').notNull(),
+  mediaId: text('media_id').notNull(),
+}, (t) => [primaryKey({ columns: [t.articleId, t.blockId] }), index('media_uses_media_idx').on(t.mediaId, t.articleId)]);
+
+export const disclaimers = sqliteTable('disclaimers', {
+  id: text('id').primaryKey(),
+  key: text('key').notNull().unique(),
+  kind: text('kind', { enum: ['disclaimer', 'editors-note', 'sponsored', 'advisory', 'legal'] }).notNull(),
+  title: text('title'),
+  body: text('body', { mode: 'json' }).notNull(),
+  placements: text('placements', { mode: 'json' }).notNull(),
+  appliesToTypes: text('applies_to_types', { mode: 'json' }),
+  appliesToSectionIds: text('applies_to_section_ids', { mode: 'json' }),
+  active: integer('active', { mode: 'boolean' }).notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [index('disclaimers_key_idx').on(t.key, t.id)]);
+
+export const articleDisclaimers = sqliteTable('article_disclaimers', {
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  disclaimerId: text('disclaimer_id').notNull().references(() => disclaimers.id, { onDelete: 'cascade' }),
+  placements: text('placements', { mode: 'json' }).notNull(),
+  suppress: integer('suppress', { mode: 'boolean' }).notNull(),
+  position: integer('position').notNull(),
+}, (t) => [primaryKey({ columns: [t.articleId, t.disclaimerId] }), index('article_disclaimers_disclaimer_idx').on(t.disclaimerId)]);
+
+export const relatedLinks = sqliteTable('related_links', {
+  id: text('id').primaryKey(),
+  articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  targetArticleId: text('target_article_id').references(() => articles.id, { onDelete: 'cascade' }),
+  url: text('url'),
+  label: text('label'),
+  position: integer('position').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}, (t) => [
+  uniqueIndex('related_links_target_uq').on(t.articleId, t.targetArticleId),
+  uniqueIndex('related_links_url_uq').on(t.articleId, t.url),
+  index('related_links_article_idx').on(t.articleId, t.position),
+  index('related_links_target_idx').on(t.targetArticleId),
+  check('related_links_not_self', sql`${t.targetArticleId} is null or ${t.targetArticleId} <> ${t.articleId}`),
+  check('related_links_one_target', sql`(${t.targetArticleId} is null) <> (${t.url} is null)`),
+]);

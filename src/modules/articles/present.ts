@@ -4,6 +4,13 @@ import type { Article, Include } from './schemas.js';
 import type { ArticleRepository, ArticleRow, AuthorRef } from './repository.js';
 import type { AuthorRow, SectionRow, TagRow } from '../../db/rows.js';
 
+/**
+ * An expansion adds one `include` to a whole page of articles at once, with a fixed number of
+ * queries whatever the page holds (batch by id; never per article or per block).
+ */
+export type Expander = (articles: Article[], viewer: Viewer) => Article[];
+export type Expanders = Partial<Record<'media' | 'disclaimers' | 'related', Expander>>;
+
 /** Batch readers of the taxonomy the article service needs. */
 export type Taxonomy = {
   tags: { getMany(ids: readonly string[]): TagRow[] };
@@ -57,7 +64,7 @@ export function toArticle(row: ArticleRow, tagIds: string[], authors: AuthorRef[
  * Builds the responses for a set of rows with a fixed number of queries, whatever their count:
  * one per relation table, one per expansion.
  */
-export function presentArticles(rows: ArticleRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string }): Article[] {
+export function presentArticles(rows: ArticleRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string; expanders: Expanders }): Article[] {
   const ids = rows.map((r) => r.id);
   const tagIds = deps.repo.tagIdsFor(ids);
   const authorRefs = deps.repo.authorsFor(ids);
@@ -69,10 +76,15 @@ export function presentArticles(rows: ArticleRow[], include: readonly Include[],
   const tags = include.includes('tags') ? byId(deps.taxonomy.tags.getMany([...new Set(articles.flatMap((a) => a.tagIds))])) : undefined;
   const authors = include.includes('authors') ? byId(deps.taxonomy.authors.getMany([...new Set(articles.flatMap((a) => a.authors.map((x) => x.authorId)))])) : undefined;
 
-  return articles.map((a) => ({
+  let out = articles.map((a) => ({
     ...a,
     ...(sections ? { section: (a.sectionId && sections.get(a.sectionId)) || null } : {}),
     ...(tags ? { tags: a.tagIds.flatMap((id) => tags.get(id) ?? []) } : {}),
     ...(authors ? { authors: a.authors.map((x) => ({ ...x, author: authors.get(x.authorId) })) } : {}),
   }));
+  for (const name of ['media', 'disclaimers', 'related'] as const) {
+    const expand = deps.expanders[name];
+    if (include.includes(name) && expand) out = expand(out, viewer);
+  }
+  return out;
 }

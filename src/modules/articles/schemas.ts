@@ -1,16 +1,20 @@
 import { z } from 'zod';
-import { BodySchema, HttpUrlSchema, MediaUseSchema } from '../../content/blocks.js';
+import { BlockSchema, BodySchema, HttpUrlSchema, ImageBlockSchema, MediaUseSchema } from '../../content/blocks.js';
+import { ResolvedDisclaimersSchema } from '../disclaimers/schemas.js';
+import { DisplaySchema, ExpandedMediaUseSchema, MediaSchema } from '../media/schemas.js';
+import { RelatedLinkSchema } from '../related-links/schemas.js';
 import { IdSchema, listOf, PagingQuery, SlugSchema, TimestampSchema } from '../../http/schemas.js';
 import { AuthorSchema } from '../authors/schemas.js';
 import { SectionSchema } from '../sections/schemas.js';
 import { TagSchema } from '../tags/schemas.js';
+import { ArticleTypeSchema } from './types.js';
 
-export const ARTICLE_TYPES = ['news', 'opinion', 'analysis', 'feature', 'sponsored'] as const;
+export { ARTICLE_TYPES, ArticleTypeSchema } from './types.js';
+
 export const AUTHOR_ROLES = ['author', 'contributor', 'photographer', 'translator'] as const;
-export const INCLUDES = ['authors', 'section', 'tags'] as const;
+export const INCLUDES = ['authors', 'section', 'tags', 'media', 'disclaimers', 'related'] as const;
 export type Include = (typeof INCLUDES)[number];
 
-export const ArticleTypeSchema = z.enum(ARTICLE_TYPES).meta({ id: 'ArticleType', description: 'Kind of article.' });
 export const ArticleStatusSchema = z
   .enum(['draft', 'scheduled', 'published'])
   .meta({ id: 'ArticleStatus', description: '`scheduled` is a published article whose `publishedAt` is still in the future.' });
@@ -120,9 +124,18 @@ const ArticleFields = {
 
 export const ArticleSnapshotSchema = z.object(ArticleFields).meta({ id: 'ArticleSnapshot', description: 'An article as stored, without expansions.' });
 
+const ExpandedImageBlockSchema = ImageBlockSchema.extend({ media: MediaSchema.nullable(), display: DisplaySchema }).meta({
+  id: 'ExpandedImageBlock',
+  description: 'An image block with its media item and resolved display values (with `include=media`).',
+});
+
 export const ArticleSchema = z
   .object({
     ...ArticleFields,
+    body: z.array(z.union([ExpandedImageBlockSchema, BlockSchema])).meta({ description: 'The body blocks; image blocks are expanded with `include=media`.' }),
+    hero: z.union([ExpandedMediaUseSchema, MediaUseSchema]).nullable().meta({ description: 'The hero image use; expanded with `include=media`.' }),
+    disclaimers: ResolvedDisclaimersSchema.optional().meta({ description: 'With `include=disclaimers`: the resolved notices by slot.' }),
+    related: z.array(RelatedLinkSchema).optional().meta({ description: 'With `include=related`: the ordered related links (only live targets for anonymous callers).' }),
     section: SectionSchema.nullable().optional().meta({ description: 'With `include=section`.' }),
     tags: z.array(TagSchema).optional().meta({ description: 'With `include=tags`.' }),
   })

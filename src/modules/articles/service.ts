@@ -6,7 +6,7 @@ import type { Viewer } from '../../db/visibility.js';
 import { conflict, type FieldError, forbidden, notFound, unprocessable } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Principal } from '../api-keys/service.js';
-import { presentArticles, toArticle, type Taxonomy } from './present.js';
+import { presentArticles, toArticle, type Expanders, type Taxonomy } from './present.js';
 import type { ArticleFilter, ArticleInsert, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
 import type { Article, ArticleListQuery, ArticlePatch, ArticleSort, Include, NewArticle } from './schemas.js';
 import { ftsQuery } from '../../content/search.js';
@@ -17,6 +17,12 @@ export type ArticleDeps = {
   tx: <T>(fn: () => T) => T;
   now: () => Date;
   siteUrl: string;
+  /** Filled in by the modules that own each expansion (media, disclaimers, related links). */
+  expanders: Expanders;
+  /** Called inside the transaction of every article write, with the row as written (derived indexes). */
+  afterWrite: ((row: ArticleRow) => void)[];
+  /** Reference checks owned by other modules (e.g. media ids exist); each returns the bad pointers. */
+  referenceChecks: ((input: { hero?: { mediaId: string } | null | undefined; body?: readonly { type: string; mediaId?: string }[] | undefined }) => FieldError[])[];
 };
 
 const SORTS: Record<ArticleSort, SortSpec> = {
@@ -51,8 +57,8 @@ export function createArticleService(deps: ArticleDeps) {
   }
 
   /** References that do not exist answer 422 naming each bad pointer. */
-  function checkReferences(input: { sectionId?: string | null | undefined; tagIds?: string[] | undefined; authors?: AuthorRef[] | undefined }) {
-    const errors: FieldError[] = [];
+  function checkReferences(input: Parameters<ArticleDeps['referenceChecks'][number]>[0] & { sectionId?: string | null | undefined; tagIds?: string[] | undefined; authors?: AuthorRef[] | undefined }) {
+    const errors: FieldError[] = deps.referenceChecks.flatMap((check) => check(input));
     if (input.sectionId && taxonomy.sections.getMany([input.sectionId]).length === 0) {
       errors.push({ pointer: '/body/sectionId', message: 'no such section', code: 'unknown-reference' });
     }
@@ -68,6 +74,7 @@ export function createArticleService(deps: ArticleDeps) {
   }
 
   function snapshot(row: ArticleRow, note: string, actor: Principal | null) {
+    for (const hook of deps.afterWrite) hook(row);
     const ids = [row.id];
     const article = toArticle(row, repo.tagIdsFor(ids).get(row.id) ?? [], repo.authorsFor(ids).get(row.id) ?? [], deps.siteUrl, row.updatedAt);
     repo.insertRevision({
@@ -242,6 +249,19 @@ export function createArticleService(deps: ArticleDeps) {
         tagIds: snap.tagIds.filter((t) => tagSet.has(t)),
         authors: snap.authors.filter((a) => authorSet.has(a.authorId)).map((a) => ({ authorId: a.authorId, role: a.role })),
       }, actor, `restored revision ${revision}`);
+    },
+
+    /**
+     * Records a change made through another resource of the article (disclaimer attachments, related
+     * links): bumps revision and updatedAt and snapshots, inside the caller's transaction.
+     */
+    touch(id: string, note: string, actor: Principal | null): Article {
+      return write(liveOrEditable(id, 'change'), {}, note, actor);
+    },
+
+    /** The article as an editor sees it (404 if missing); for modules that act on an article. */
+    getRow(id: string, viewer: Viewer): ArticleRow {
+      return mustGet(id, viewer);
     },
 
     corrections(id: string, viewer: Viewer) {

@@ -1,0 +1,24 @@
+import type { Inline } from '../../content/blocks.js';
+import type { z } from 'zod';
+import type { ExpandedMediaUseSchema, MediaSchema } from './schemas.js';
+
+export type Media = z.output<typeof MediaSchema>;
+export type MediaUse = { mediaId: string; caption?: Inline[] | null | undefined; credit?: string | null | undefined; alt?: string | undefined };
+export type ExpandedMediaUse = z.output<typeof ExpandedMediaUseSchema>;
+
+/**
+ * Per-use overrides: absent inherits from the media item, null hides, a value replaces.
+ * Pure, so every response that expands a media use resolves it the same way.
+ */
+export function expandMediaUse<U extends MediaUse>(use: U, item: Media | undefined): U & ExpandedMediaUse {
+  const caption = use.caption === undefined ? (item?.caption ?? null) : use.caption;
+  const credit = use.credit === undefined ? (item?.creditText ?? null) : use.credit;
+  const alt = use.alt ?? item?.altText ?? '';
+  return { ...use, media: item ?? null, display: { caption: caption && caption.length ? caption : null, credit: credit || null, alt } };
+}
+
+/** Every media id an article refers to: its hero and its image blocks. */
+export function mediaIdsOf(article: { hero: MediaUse | null; body: readonly { type: string; mediaId?: string }[] }): string[] {
+  const ids = article.body.flatMap((b) => (b.type === 'image' && b.mediaId ? [b.mediaId] : []));
+  return article.hero ? [article.hero.mediaId, ...ids] : ids;
+}
