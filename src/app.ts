@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,8 @@ import apiKeyRoutes from './modules/api-keys/routes.js';
 import articleRoutes from './modules/articles/routes.js';
 import revisionRoutes from './modules/articles/revision-routes.js';
 import authorRoutes from './modules/authors/routes.js';
+import disclaimerRoutes, { articleDisclaimerRoutes } from './modules/disclaimers/routes.js';
+import mediaRoutes from './modules/media/routes.js';
 import opsRoutes from './modules/ops/routes.js';
 import sectionRoutes from './modules/sections/routes.js';
 import tagRoutes from './modules/tags/routes.js';
@@ -49,6 +52,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // Fastify parses text/plain bodies by default; the API takes JSON (and multipart for uploads), so any
+  // other type is a 415, not a string that then fails validation with a 400.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -83,15 +89,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(swagger, { openapi: openapiOptions(), transform: jsonSchemaTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Multipart is parsed only by the routes that ask for it (media upload), with their own limits.
+  await app.register(multipart, { limits: { fileSize: config.mediaMaxBytes, files: 1, fields: 20, parts: 25 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // The route table.
   await app.register(opsRoutes);
   await app.register(articleRoutes, { prefix: '/v1/articles' });
   await app.register(revisionRoutes, { prefix: '/v1/articles' });
+  await app.register(articleDisclaimerRoutes, { prefix: '/v1/articles' });
   await app.register(authorRoutes, { prefix: '/v1/authors' });
   await app.register(sectionRoutes, { prefix: '/v1/sections' });
   await app.register(tagRoutes, { prefix: '/v1/tags' });
+  await app.register(disclaimerRoutes, { prefix: '/v1/disclaimers' });
+  await app.register(mediaRoutes, { prefix: '/v1/media' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
 
   return app;

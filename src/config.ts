@@ -28,6 +28,10 @@ const ConfigSchema = z.object({
     .url({ protocol: /^https?$/, message: 'SITE_URL must be an http(s) URL' })
     .default('http://localhost:3000')
     .transform((v) => v.replace(/\/+$/, '')),
+  API_URL: z
+    .url({ protocol: /^https?$/, message: 'API_URL must be an http(s) URL' })
+    .default('http://localhost:3000')
+    .transform((v) => v.replace(/\/+$/, '')),
   ADMIN_API_KEY: z
     .string()
     .min(24, 'ADMIN_API_KEY must be at least 24 characters')
@@ -46,6 +50,8 @@ export type Config = Readonly<{
   databaseFile: string;
   mediaDir: string;
   siteUrl: string;
+  /** Public base URL of this API, for links to its own files (media). */
+  apiUrl: string;
   adminApiKey: string | undefined;
   seedDemo: boolean;
   logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
@@ -72,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseFile: c.DATABASE_URL.replace(/^file:/, ''),
     mediaDir: c.MEDIA_DIR,
     siteUrl: c.SITE_URL,
+    apiUrl: c.API_URL,
     adminApiKey: c.ADMIN_API_KEY,
     seedDemo: c.SEED_DEMO,
     logLevel: c.LOG_LEVEL,

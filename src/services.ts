@@ -7,6 +7,11 @@ import { createApiKeyRepository } from './modules/api-keys/repository.js';
 import { createApiKeyService } from './modules/api-keys/service.js';
 import { createArticleRepository } from './modules/articles/repository.js';
 import { createArticleService, type ArticleDeps } from './modules/articles/service.js';
+import { createDisclaimerService } from './modules/disclaimers/service.js';
+import { expandArticlesMedia } from './modules/media/display.js';
+import { createMediaRepository } from './modules/media/repository.js';
+import { createMediaService } from './modules/media/service.js';
+import { createMediaStore } from './modules/media/storage.js';
 import { createSluggedRepository } from './modules/shared/slugged-repository.js';
 import { createSluggedService } from './modules/shared/slugged-service.js';
 
@@ -49,10 +54,18 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   // Modules that extend articles (media, disclaimers, related links) plug into these.
   const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [] };
   const articles = createArticleService(articleDeps);
+  const media = createMediaService({ repo: createMediaRepository(db), store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx });
+  articleDeps.afterWrite.push((row) => media.indexArticle(row));
+  articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
+  articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
+  const disclaimers = createDisclaimerService({ db, tx, now, articles, sections: sectionService });
+  articleDeps.expanders.disclaimers = (page) => disclaimers.expand(page);
   return {
     ...taxonomy,
     apiKeys: createApiKeyService(createApiKeyRepository(db), now),
     articles,
+    media,
+    disclaimers,
   };
 }
 

@@ -1,4 +1,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import { buildApp } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
@@ -20,8 +23,12 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
     set(iso: string) { this.now = new Date(iso); },
     advance(ms: number) { this.now = new Date(this.now.getTime() + ms); },
   };
-  const app = await buildApp(testConfig(overrides), { now: () => clock.now });
-  t.teardown(() => app.close());
+  const mediaDir = mkdtempSync(join(tmpdir(), 'bs-media-'));
+  const app = await buildApp(testConfig({ mediaDir, ...overrides }), { now: () => clock.now });
+  t.teardown(async () => {
+    await app.close();
+    rmSync(mediaDir, { recursive: true, force: true });
+  });
   const adminKey = app.services.apiKeys.create('test admin', 'admin').secret;
   const editorKey = app.services.apiKeys.create('test editor', 'editor').secret;
   const req: TestApp['req'] = async (opts) => {

@@ -21,9 +21,11 @@ export function openapiOptions() {
     tags: [
       { name: 'articles', description: 'News and opinion articles with structured bodies: drafts, publishing, scheduling, slugs, corrections, JSON-LD.' },
       { name: 'revisions', description: 'Numbered snapshots of every article write, with restore.' },
+      { name: 'media', description: 'Images with captions, credits and rights; uploads are sniffed and stored by content hash.' },
       { name: 'authors', description: 'People credited on articles.' },
       { name: 'sections', description: 'The site sections, as a tree.' },
       { name: 'tags', description: 'Topic labels.' },
+      { name: 'disclaimers', description: 'Reusable editorial notices (opinion disclaimers, editor\'s notes, sponsorship labels), attached to articles by rule or by hand and resolved into top and bottom slots.' },
       { name: 'api-keys', description: 'Admin: API keys for editorial tools and integrations.' },
       { name: 'ops', description: 'Health and readiness probes.' },
     ],
@@ -53,7 +55,12 @@ export function pruneUnusedSchemas<T extends Doc>(doc: T): T {
   const used = new Set<string>(refsIn(rest));
   const queue = [...used];
   while (queue.length) {
-    for (const ref of refsIn(schemas[queue.pop()!])) if (!used.has(ref)) used.add(ref) && queue.push(ref);
+    for (const ref of refsIn(schemas[queue.pop()!])) {
+      if (!used.has(ref)) {
+        used.add(ref);
+        queue.push(ref);
+      }
+    }
   }
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...doc, components: { ...components, schemas: kept } };

@@ -12,7 +12,7 @@ export function decodeCursor(raw: string | undefined, sort: string): Cursor | un
   if (raw === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[2] === 'string' && ['string', 'number'].includes(typeof v[1]) || (Array.isArray(v) && v[1] === null)) {
+    if (Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[2] === 'string' && (v[1] === null || ['string', 'number'].includes(typeof v[1]))) {
       return { key: v[1] as Cursor['key'], id: v[2] as string };
     }
   } catch {

@@ -11,12 +11,23 @@ const placements = z
   .refine((p) => new Set(p).size === p.length, 'placements must be unique');
 export const DisclaimerKindSchema = z.enum(['disclaimer', 'editors-note', 'sponsored', 'advisory', 'legal']).meta({ id: 'DisclaimerKind' });
 
+const ruleTypes = z.array(ArticleTypeSchema).max(5);
+const ruleSectionIds = z.array(IdSchema).max(100);
+
 export const AppliesToSchema = z
   .strictObject({
-    types: z.array(ArticleTypeSchema).max(5).optional().meta({ description: 'Article types the notice attaches to automatically.' }),
-    sectionIds: z.array(IdSchema).max(100).optional().meta({ description: 'Sections whose articles get the notice automatically.' }),
+    types: ruleTypes.optional().meta({ description: 'Article types the notice attaches to automatically.' }),
+    sectionIds: ruleSectionIds.optional().meta({ description: 'Sections whose articles get the notice automatically.' }),
   })
   .meta({ id: 'AppliesTo', description: 'The rule that attaches a notice automatically: an article matches when its type is in `types` or its section is in `sectionIds`. Empty = never automatic.' });
+
+/** Merge-patch of the rule: absent = unchanged, null = clear that part. */
+export const AppliesToPatchSchema = z
+  .strictObject({
+    types: ruleTypes.nullable().optional().meta({ description: 'Article types; null clears them.' }),
+    sectionIds: ruleSectionIds.nullable().optional().meta({ description: 'Section ids; null clears them.' }),
+  })
+  .meta({ id: 'AppliesToPatch', description: 'Changes to the automatic-attachment rule (merge-patch: absent = unchanged, null = clear).' });
 
 const fields = {
   key: SlugSchema.meta({ description: 'Unique slug of the notice.', example: 'opinion-views' }),
@@ -65,7 +76,7 @@ export const DisclaimerPatchSchema = z
     title: fields.title.nullable().optional(),
     body: fields.body.optional(),
     placements: fields.placements.optional(),
-    appliesTo: fields.appliesTo.optional(),
+    appliesTo: AppliesToPatchSchema.nullable().optional().meta({ description: 'Merged into the rule; null removes the rule.' }),
     active: fields.active.optional(),
   })
   .meta({ id: 'DisclaimerPatch', description: 'Changes to a notice.' });
@@ -107,3 +118,10 @@ export const AttachmentListSchema = z
 export const DeleteDisclaimerQuerySchema = z.strictObject({
   force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').meta({ description: 'Delete even while articles attach it.' }),
 });
+
+export type Disclaimer = z.output<typeof DisclaimerSchema>;
+export type NewDisclaimer = z.output<typeof NewDisclaimerSchema>;
+export type DisclaimerPatch = z.output<typeof DisclaimerPatchSchema>;
+export type ResolvedDisclaimer = z.output<typeof ResolvedDisclaimerSchema>;
+export type ResolvedDisclaimers = z.output<typeof ResolvedDisclaimersSchema>;
+export type Attachment = z.output<typeof AttachmentSchema>;

@@ -22,3 +22,16 @@ export function mediaIdsOf(article: { hero: MediaUse | null; body: readonly { ty
   const ids = article.body.flatMap((b) => (b.type === 'image' && b.mediaId ? [b.mediaId] : []));
   return article.hero ? [article.hero.mediaId, ...ids] : ids;
 }
+
+type ArticleLike = { hero: MediaUse | null; body: readonly ({ type: string } & Partial<MediaUse>)[] };
+
+/** `include=media` for a page of articles: one lookup for every hero and image block of the page. */
+export function expandArticlesMedia<A extends ArticleLike>(articles: A[], lookup: (ids: readonly string[]) => Media[]): A[] {
+  const ids = [...new Set(articles.flatMap(mediaIdsOf))];
+  const byId = new Map(lookup(ids).map((m) => [m.id, m]));
+  return articles.map((a) => ({
+    ...a,
+    hero: a.hero ? expandMediaUse(a.hero, byId.get(a.hero.mediaId)) : null,
+    body: a.body.map((b) => (b.type === 'image' && b.mediaId ? expandMediaUse(b as MediaUse, byId.get(b.mediaId)) : b)),
+  }));
+}

@@ -7,6 +7,9 @@ import type { SluggedService } from './slugged-service.js';
 
 type Keyed = { id: string; slug: string; name: string; createdAt: string; updatedAt: string };
 
+/** Routes without query parameters still reject unknown ones (the contract: unknown query parameters → 400). */
+const NoQuery = z.strictObject({});
+
 export type SluggedRoutesOptions<Row extends Keyed> = {
   /** OpenAPI tag and URL segment, e.g. "tags". */
   plural: string;
@@ -46,6 +49,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
       schema: {
         operationId: `create${one}`, tags, summary: `Create a ${one.toLowerCase()}`,
         description: `Creates a ${one.toLowerCase()}. The slug is derived from the name when omitted; an explicit slug that is taken answers 409.`,
+        querystring: NoQuery,
         body: o.Create,
         response: { 201: o.Item, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
       },
@@ -58,6 +62,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
       schema: {
         operationId: `get${one}`, tags, summary: `Get a ${one.toLowerCase()}`,
         description: `One ${one.toLowerCase()} by id.`,
+        querystring: NoQuery,
         params: IdParamsSchema,
         response: { 200: o.Item, 400: ProblemSchema, 404: ProblemSchema },
       },
@@ -67,6 +72,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
       schema: {
         operationId: `get${one}BySlug`, tags, summary: `Get a ${one.toLowerCase()} by slug`,
         description: `One ${one.toLowerCase()} by its slug.`,
+        querystring: NoQuery,
         params: z.strictObject({ slug: SlugSchema }),
         response: { 200: o.Item, 400: ProblemSchema, 404: ProblemSchema },
       },
@@ -77,6 +83,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
       schema: {
         operationId: `update${one}`, tags, summary: `Update a ${one.toLowerCase()}`,
         description: 'Partial update (merge-patch: absent = unchanged, null = clear).',
+        querystring: NoQuery,
         params: IdParamsSchema,
         body: o.Patch,
         response: { 200: o.Item, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
@@ -88,6 +95,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
       schema: {
         operationId: `delete${one}`, tags, summary: `Delete a ${one.toLowerCase()}`,
         description: `Deletes the ${one.toLowerCase()}; answers 409 while articles still reference it.`,
+        querystring: NoQuery,
         params: IdParamsSchema,
         response: { 204: z.null().meta({ description: 'Deleted.' }), 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
       },

@@ -1,0 +1,222 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, badRequest } from '../../errors.js';
+import { sendPage } from '../../http/pagination.js';
+import { IdParamsSchema, ProblemSchema } from '../../http/schemas.js';
+import { viewerOf } from '../../http/visibility.js';
+import {
+  ExternalMediaSchema, MediaListQuerySchema, MediaListSchema, MediaPatchSchema, MediaSchema, MediaUsageSchema,
+} from './schemas.js';
+import { MediaMetadataSchema, type MediaMetadata, type Staged } from './service.js';
+
+const tags = ['media'];
+const err = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ProblemSchema]));
+
+const UploadFormSchema = z
+  .object({
+    file: z.string().meta({ format: 'binary', description: 'The image: JPEG, PNG, WebP, GIF or AVIF (sniffed from the bytes).' }),
+    altText: z.string().optional(),
+    caption: z.string().optional().meta({ description: 'Plain text, or a JSON array of inline nodes.' }),
+    creditText: z.string().optional(),
+    creator: z.string().optional(),
+    copyrightNotice: z.string().optional(),
+    licenseUrl: z.string().optional(),
+    source: z.string().optional().meta({ description: 'JSON: {"name": "...", "category": "wires"}.' }),
+    focalPoint: z.string().optional().meta({ description: 'JSON: {"x": 0.5, "y": 0.4}.' }),
+    takenAt: z.string().optional(),
+  })
+  .nullish()
+  .meta({ description: 'multipart/form-data: the part `file` and optional metadata parts.' });
+
+const JSON_FIELDS = new Set(['source', 'focalPoint']);
+
+/** Text parts → metadata, validated by the same Zod schema as the JSON form, with pointers. */
+function parseMetadataFields(fields: Record<string, string>): MediaMetadata {
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (JSON_FIELDS.has(name) || (name === 'caption' && value.trimStart().startsWith('['))) {
+      try {
+        raw[name] = JSON.parse(value);
+      } catch {
+        throw badRequest(`The ${name} part is not valid JSON`, [{ pointer: `/body/${name}`, message: 'invalid JSON', code: 'invalid-json' }]);
+      }
+    } else if (name === 'caption') {
+      raw[name] = [{ type: 'text', text: value }];
+    } else {
+      raw[name] = value;
+    }
+  }
+  const parsed = MediaMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw badRequest('The upload metadata is invalid', parsed.error.issues.flatMap((i) => {
+      const keys = i.code === 'unrecognized_keys' ? i.keys : [undefined];
+      return keys.map((k) => ({ pointer: `/body/${[...i.path, ...(k ? [k] : [])].join('/')}`, message: k ? `unknown field "${k}"` : i.message, code: k ? 'unknown-field' : i.code }));
+    }));
+  }
+  return parsed.data;
+}
+
+const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
+  const media = app.services.media;
+  const maxBytes = app.config.mediaMaxBytes;
+
+  app.get('/', {
+    config: { role: 'editor' },
+    schema: {
+      operationId: 'listMedia', tags, summary: 'List media',
+      description: 'The media library, newest first; filter by words, exact credit line or type.',
+      querystring: MediaListQuerySchema,
+      response: { 200: MediaListSchema, ...err(400) },
+    },
+  }, async (request, reply) => {
+    const { limit, cursor, ...filter } = request.query;
+    const { data, total, nextCursor } = media.list(filter, limit, cursor);
+    return sendPage(request, reply, data, limit, total, nextCursor);
+  });
+
+  app.post('/', {
+    config: { role: 'editor' },
+    schema: {
+      operationId: 'createMedia', tags, summary: 'Upload an image or register an external one',
+      description:
+        '`multipart/form-data` with the part `file` (plus metadata parts) stores the bytes; the type is sniffed from them ' +
+        '(JPEG, PNG, WebP, GIF, AVIF; anything else → 415) and width/height are read from the file. ' +
+        '`application/json` with a `url` registers an external image that the server never fetches.',
+      body: { content: { 'application/json': { schema: ExternalMediaSchema }, 'multipart/form-data': { schema: UploadFormSchema } } } as never,
+      response: { 201: MediaSchema, ...err(400, 413, 415) },
+    },
+  }, async (request, reply) => {
+    let created;
+    if (request.isMultipart()) {
+      const fields: Record<string, string> = {};
+      let staged: Staged | undefined;
+      let filename: string | undefined;
+      try {
+        for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } })) {
+          if (part.type === 'field') {
+            if (part.fieldname in fields) throw badRequest(`The ${part.fieldname} part is repeated`, [{ pointer: `/body/${part.fieldname}`, message: 'repeated', code: 'repeated-field' }]);
+            fields[part.fieldname] = String(part.value);
+          } else if (part.fieldname !== 'file' || staged) {
+            part.file.resume();
+            throw badRequest('Send exactly one file, in the part named "file"', [{ pointer: `/body/${part.fieldname}`, message: 'unexpected file part', code: 'unexpected-file' }]);
+          } else {
+            filename = part.filename;
+            staged = await media.stage(part.file, maxBytes);
+          }
+        }
+        if (!staged) throw badRequest('The upload has no file', [{ pointer: '/body/file', message: 'required', code: 'required' }]);
+        created = await media.finishUpload(staged, filename, parseMetadataFields(fields));
+      } catch (e) {
+        if (staged) await media.discard(staged);
+        throw e;
+      }
+    } else {
+      created = media.createExternal(request.body as never);
+    }
+    return reply.code(201).header('location', `/v1/media/${created.id}`).send(created);
+  });
+
+  app.get('/:id', {
+    schema: {
+      operationId: 'getMedia', tags, summary: 'Get media metadata',
+      description: 'Anonymous callers see a media item only while a live article uses it (or it is an author portrait).',
+      params: IdParamsSchema,
+      response: { 200: MediaSchema, ...err(400, 404) },
+    },
+  }, async (request) => media.get(request.params.id, viewerOf(request)));
+
+  app.patch('/:id', {
+    config: { role: 'editor' },
+    schema: {
+      operationId: 'updateMedia', tags, summary: 'Update media metadata',
+      description: 'Merge-patch of caption, credit, rights, focal point (null clears).',
+      params: IdParamsSchema,
+      body: MediaPatchSchema,
+      response: { 200: MediaSchema, ...err(400, 404, 415) },
+    },
+  }, async (request) => media.update(request.params.id, request.body));
+
+  app.delete('/:id', {
+    config: { role: 'editor' },
+    schema: {
+      operationId: 'deleteMedia', tags, summary: 'Delete media',
+      description: 'Answers 409 while an article (live, scheduled or draft) uses it, unless `force=true`.',
+      params: IdParamsSchema,
+      querystring: z.strictObject({ force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }),
+      response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404, 409) },
+    },
+  }, async (request, reply) => {
+    await media.remove(request.params.id, request.query.force);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/:id/usage', {
+    config: { role: 'editor' },
+    schema: {
+      operationId: 'getMediaUsage', tags, summary: 'Where media is used',
+      description: 'Articles that use the item, as hero (`blockId: "hero"`) or in an image block.',
+      params: IdParamsSchema,
+      response: { 200: MediaUsageSchema, ...err(400, 404) },
+    },
+  }, async (request) => ({ data: media.usage(request.params.id) }));
+
+  app.get('/:id/file', {
+    schema: {
+      operationId: 'getMediaFile', tags, summary: 'Get the image bytes',
+      description: 'The stored bytes with a strong `ETag` (the SHA-256), the sniffed `Content-Type`, `Content-Length` and single-range `Range` support.',
+      params: IdParamsSchema,
+      headers: z.object({ range: z.string().max(200).optional() }).meta({ description: 'Range: bytes=start-end' }),
+      response: {
+        200: z.string().meta({ format: 'binary', description: 'The image bytes.' }),
+        206: z.string().meta({ format: 'binary', description: 'The requested byte range.' }),
+        304: z.null().meta({ description: 'Not modified (If-None-Match matched).' }),
+        ...err(400, 404, 416),
+      },
+    },
+  }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const row = media.file(request.params.id, viewer);
+    const etag = `"${row.sha256}"`;
+    void reply
+      .header('etag', etag)
+      .header('accept-ranges', 'bytes')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', viewer.anonymous ? 'public, max-age=300' : 'private, no-store');
+    const inm = request.headers['if-none-match'];
+    if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send(null);
+    const range = parseRange(request.headers.range, row.bytes);
+    void reply.type(row.mimeType);
+    if (range === 'unsatisfiable') {
+      throw new AppError(416, 'range-not-satisfiable', `The file has ${row.bytes} bytes`, undefined, { 'content-range': `bytes */${row.bytes}` });
+    }
+    if (range) {
+      void reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${row.bytes}`).header('content-length', range.end - range.start + 1);
+      return reply.send(media.open(row, range) as never);
+    }
+    void reply.header('content-length', row.bytes);
+    return reply.send(media.open(row) as never);
+  });
+};
+
+/** One `bytes=` range (the only kind browsers and players send); multi-range requests get the whole file. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+export default mediaRoutes;
