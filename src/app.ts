@@ -17,6 +17,7 @@ import authorRoutes from './modules/authors/routes.js';
 import disclaimerRoutes, { articleDisclaimerRoutes } from './modules/disclaimers/routes.js';
 import mediaRoutes from './modules/media/routes.js';
 import opsRoutes from './modules/ops/routes.js';
+import relatedLinkRoutes from './modules/related-links/routes.js';
 import sectionRoutes from './modules/sections/routes.js';
 import tagRoutes from './modules/tags/routes.js';
 import { createServices, type Services } from './services.js';
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(articleRoutes, { prefix: '/v1/articles' });
   await app.register(revisionRoutes, { prefix: '/v1/articles' });
   await app.register(articleDisclaimerRoutes, { prefix: '/v1/articles' });
+  await app.register(relatedLinkRoutes, { prefix: '/v1/articles' });
   await app.register(authorRoutes, { prefix: '/v1/authors' });
   await app.register(sectionRoutes, { prefix: '/v1/sections' });
   await app.register(tagRoutes, { prefix: '/v1/tags' });

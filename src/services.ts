@@ -12,6 +12,8 @@ import { expandArticlesMedia } from './modules/media/display.js';
 import { createMediaRepository } from './modules/media/repository.js';
 import { createMediaService } from './modules/media/service.js';
 import { createMediaStore } from './modules/media/storage.js';
+import { createRelatedLinkRepository } from './modules/related-links/repository.js';
+import { createRelatedLinkService } from './modules/related-links/service.js';
 import { createSluggedRepository } from './modules/shared/slugged-repository.js';
 import { createSluggedService } from './modules/shared/slugged-service.js';
 
@@ -60,12 +62,19 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
   const disclaimers = createDisclaimerService({ db, tx, now, articles, sections: sectionService });
   articleDeps.expanders.disclaimers = (page) => disclaimers.expand(page);
+  const relatedLinks = createRelatedLinkService({ repo: createRelatedLinkRepository(db), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
+  // Three queries for the whole page: the links of every article, their targets, the targets' hero media.
+  articleDeps.expanders.related = (page, viewer) => {
+    const byArticle = relatedLinks.forArticles(page.map((a) => a.id), viewer);
+    return page.map((a) => ({ ...a, related: byArticle.get(a.id) ?? [] }));
+  };
   return {
     ...taxonomy,
     apiKeys: createApiKeyService(createApiKeyRepository(db), now),
     articles,
     media,
     disclaimers,
+    relatedLinks,
   };
 }
 

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Block } from '../content/blocks.js';
 import { parseDemoColumn } from './demo-column.js';
+
+/** An illustrative stand-in for the agency photo (the fixture names it; its bytes are not ours to ship). */
+export const demoPhotoPath = fileURLToPath(new URL('../../fixtures/demo/panmunjom.jpg', import.meta.url));
 
 export const DEMO_PUBLISHED_AT = '2018-01-10T09:00:00.000Z';
 const QUOTE_SPEAKER = 'Kazakhstan’s Permanent Representative to the UN';
@@ -19,9 +24,37 @@ export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
   const author = s.authors.create({ name: 'Guest Columnist', slug: 'guest-columnist', bio: 'Columns by guest contributors.' });
   const tagIds = ['Korean Peninsula', 'Russia', 'United Nations'].map((name) => s.tags.create({ name }).id);
 
+  s.disclaimers.create({
+    key: 'opinion-views', kind: 'disclaimer', body: [{ type: 'text', text: column.disclaimer }],
+    placements: ['top', 'bottom'], appliesTo: { types: ['opinion'] }, active: true,
+  });
+
+  const staged = await s.media.stage(createReadStream(demoPhotoPath), app.config.mediaMaxBytes);
+  const photo = await s.media.finishUpload(staged, 'panmunjom.jpg', {
+    altText: 'A North Korean delegate is greeted by a South Korean official at the border in Panmunjom',
+    caption: [{ type: 'text', text: column.caption }],
+    creditText: column.credit.replace(/^©\s*/, ''),
+    copyrightNotice: `© ${column.credit.replace(/^©\s*/, '')}`,
+    source: { name: 'Reuters', category: 'wires' },
+    focalPoint: { x: 0.5, y: 0.6 },
+  });
+
+  // The two related articles the column ends with, as short published articles of their own.
+  const related = column.related.map((headline, i) => {
+    const a = s.articles.create({
+      headline, type: 'news', body: [{ type: 'paragraph', id: 'p1', children: [{ type: 'text', text: 'A short demo article that the reference column links to as related reading.' }] }],
+      tagIds: [], authors: [], language: 'en', commentsMode: 'open',
+    }, system);
+    s.articles.publish(a.id, new Date(Date.parse(DEMO_PUBLISHED_AT) - (i + 1) * 86_400_000).toISOString(), system);
+    return a;
+  });
+
   const body: Block[] = [];
   column.paragraphs.forEach((text, i) => {
     body.push({ type: 'paragraph', id: `p${i + 1}`, children: [{ type: 'text', text }] });
+    if (i === column.imageAfter) {
+      body.push({ type: 'image', id: 'photo-panmunjom', mediaId: photo.id, layout: 'wide' });
+    }
     if (i === column.quote.after) {
       body.push({
         type: 'blockquote', id: 'quote-unsc',
@@ -43,6 +76,7 @@ export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
     commentsMode: 'open',
     source: { name: 'TASS' },
   }, system);
+  s.relatedLinks.replaceAll(article.id, related.map((r) => ({ targetArticleId: r.id })), system);
   s.articles.publish(article.id, DEMO_PUBLISHED_AT, system);
   app.log.info({ slug: article.slug }, 'loaded the demo column');
   return true;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { articleJsonLd } from '../../content/jsonld.js';
+import { jsonLdImages } from '../media/display.js';
 import { sendPage } from '../../http/pagination.js';
 import { IdParamsSchema, ProblemSchema, SlugSchema } from '../../http/schemas.js';
 import { viewerOf } from '../../http/visibility.js';
@@ -154,10 +155,10 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: JsonLdSchema, ...err(400, 404) },
     },
   }, async (request, reply) => {
-    const a = articles.get(request.params.id, ['authors', 'section', 'tags'], viewerOf(request));
+    const a = articles.get(request.params.id, ['authors', 'section', 'tags', 'media'], viewerOf(request));
     const people = a.authors.flatMap((x) => (x.author && x.role === 'author' ? [x.author] : []));
     void reply.type('application/ld+json; charset=utf-8');
-    return articleJsonLd(a, people, a.section?.name ?? null, (a.tags ?? []).map((t) => t.name));
+    return articleJsonLd(a, people, a.section?.name ?? null, (a.tags ?? []).map((t) => t.name), jsonLdImages(a));
   });
 };
 

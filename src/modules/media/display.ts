@@ -1,4 +1,6 @@
 import type { Inline } from '../../content/blocks.js';
+import { inlineText } from '../../content/derive.js';
+import type { JsonLdImage } from '../../content/jsonld.js';
 import type { z } from 'zod';
 import type { ExpandedMediaUseSchema, MediaSchema } from './schemas.js';
 
@@ -34,4 +36,16 @@ export function expandArticlesMedia<A extends ArticleLike>(articles: A[], lookup
     hero: a.hero ? expandMediaUse(a.hero, byId.get(a.hero.mediaId)) : null,
     body: a.body.map((b) => (b.type === 'image' && b.mediaId ? expandMediaUse(b as MediaUse, byId.get(b.mediaId)) : b)),
   }));
+}
+
+/** The images of an expanded article for JSON-LD: the hero first, then image blocks, each once. */
+export function jsonLdImages(article: { hero: unknown; body: readonly unknown[] }): JsonLdImage[] {
+  const uses = [article.hero, ...article.body].filter((u): u is ExpandedMediaUse => !!u && typeof u === 'object' && 'display' in u && !!(u as ExpandedMediaUse).media);
+  const seen = new Set<string>();
+  return uses.flatMap((u) => {
+    const m = u.media!;
+    if (seen.has(m.id)) return [];
+    seen.add(m.id);
+    return [{ url: m.url, caption: u.display.caption ? inlineText(u.display.caption) : null, creditText: u.display.credit, copyrightNotice: m.copyrightNotice, width: m.width, height: m.height }];
+  });
 }

@@ -50,12 +50,20 @@ const external = z.strictObject(externalFields).superRefine(needsLabel).meta(ext
 
 export const NewRelatedLinkSchema = z
   .union([internal.extend({ position: position.optional() }), z.strictObject({ ...externalFields, position: position.optional() }).superRefine(needsLabel).meta(externalMeta)])
-  .meta({ id: 'NewRelatedLink', description: 'Either `targetArticleId` (an article) or `url` + `label` (an external page); `position` inserts at that place.' });
+  .meta({
+    id: 'NewRelatedLink',
+    description: 'Either `targetArticleId` (an article) or `url` + `label` (an external page); `position` inserts at that place.',
+    example: { targetArticleId: '01JD3Q8Z6V0R8Y5M2K1N4P7S9T', position: 0 },
+  });
 
 export const RelatedLinkListInputSchema = z
   .array(z.union([internal, external]))
   .max(MAX_RELATED_LINKS)
-  .meta({ id: 'RelatedLinkListInput', description: 'The whole ordered list (order = position).' });
+  .meta({
+    id: 'NewRelatedLinkList',
+    description: 'The whole ordered list of links (order = position), replacing the current one.',
+    example: [{ targetArticleId: '01JD3Q8Z6V0R8Y5M2K1N4P7S9T' }, { url: 'https://www.reuters.com/world/asia-pacific/', label: 'Reuters: Asia-Pacific' }],
+  });
 
 export const RelatedLinkPatchSchema = z
   .strictObject({
