@@ -2,14 +2,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import { openDb, type DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
-import { openapiOptions, pruneUnusedSchemas } from './http/openapi.js';
+import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
 import articleRoutes from './modules/articles/routes.js';
 import revisionRoutes from './modules/articles/revision-routes.js';
@@ -88,7 +88,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerErrorHandler(app);
   registerAuth(app, services.apiKeys.authenticate);
 
-  await app.register(swagger, { openapi: openapiOptions(), transform: jsonSchemaTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
+  await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Multipart is parsed only by the routes that ask for it (media upload), with their own limits.
   await app.register(multipart, { limits: { fileSize: config.mediaMaxBytes, files: 1, fields: 20, parts: 25 } });

@@ -1,3 +1,4 @@
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { createRequire } from 'node:module';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -65,4 +66,24 @@ export function pruneUnusedSchemas<T extends Doc>(doc: T): T {
   }
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...doc, components: { ...components, schemas: kept } };
+}
+
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+type Content = Record<string, { schema: unknown }>;
+
+/**
+ * The Zod transform reads one body schema; a route that takes several media types (the media upload:
+ * JSON or multipart) declares `body.content`, which Fastify validates per type. Each one is converted
+ * on its own and put back under its media type.
+ */
+export function openapiTransform(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+  const body = (input.schema as { body?: { content?: Content } } | undefined)?.body;
+  if (!body?.content) return jsonSchemaTransform(input);
+  const content: Record<string, { schema: unknown }> = {};
+  let out: ReturnType<typeof jsonSchemaTransform> | undefined;
+  for (const [type, { schema }] of Object.entries(body.content)) {
+    out = jsonSchemaTransform({ ...input, schema: { ...input.schema, body: schema } as TransformInput['schema'] });
+    content[type] = { schema: (out.schema as { body?: unknown }).body };
+  }
+  return { ...out!, schema: { ...out!.schema, body: { content } } };
 }

@@ -25,6 +25,7 @@ const UploadFormSchema = z
     focalPoint: z.string().optional().meta({ description: 'JSON: {"x": 0.5, "y": 0.4}.' }),
     takenAt: z.string().optional(),
   })
+  // Multipart bodies are read from the stream in the handler, so Fastify sees a null body here.
   .nullish()
   .meta({ description: 'multipart/form-data: the part `file` and optional metadata parts.' });
 
