@@ -42,6 +42,14 @@ const ConfigSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   WEBHOOK_ALLOWED_HOSTS: list,
   DB_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),
+  CACHE_MAX_AGE: z.coerce.number().int().min(0).default(60),
+  CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(300),
+  RENDITION_WIDTHS: z
+    .string()
+    .default('320,640,960,1280,1920')
+    .transform((v) => v.split(',').map((s) => Number(s.trim())))
+    .refine((ws) => ws.length > 0 && ws.every((w) => Number.isInteger(w) && w >= 16 && w <= 4096), 'RENDITION_WIDTHS must be a comma list of integer widths 16..4096'),
 });
 
 export type Config = Readonly<{
@@ -59,6 +67,13 @@ export type Config = Readonly<{
   mediaMaxBytes: number;
   webhookAllowedHosts: readonly string[];
   dbSynchronous: 'NORMAL' | 'FULL';
+  /** Name of the publication, for feeds and JSON-LD. */
+  siteName: string;
+  /** Cache-Control for anonymous reads: max-age and stale-while-revalidate, in seconds. */
+  cacheMaxAge: number;
+  cacheStaleWhileRevalidate: number;
+  /** The only widths image renditions are made at. */
+  renditionWidths: readonly number[];
 }>;
 
 export class ConfigError extends Error {}
@@ -86,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: c.MEDIA_MAX_BYTES,
     webhookAllowedHosts: Object.freeze(c.WEBHOOK_ALLOWED_HOSTS),
     dbSynchronous: c.DB_SYNCHRONOUS,
+    siteName: c.SITE_NAME,
+    cacheMaxAge: c.CACHE_MAX_AGE,
+    cacheStaleWhileRevalidate: c.CACHE_STALE_WHILE_REVALIDATE,
+    renditionWidths: Object.freeze([...new Set(c.RENDITION_WIDTHS)].sort((a, b) => a - b)),
   });
 }
 

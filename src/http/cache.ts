@@ -1,0 +1,115 @@
+import cors from '@fastify/cors';
+import compress from '@fastify/compress';
+import { createHash } from 'node:crypto';
+import { constants as zlib } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Ids found in the representation, for the Surrogate-Key header (set before serialization). */
+    surrogateKeys?: Set<string>;
+    lastModified?: string;
+  }
+}
+
+const MAX_SURROGATE_HEADER = 16_000;
+
+/**
+ * Ids a CDN can purge by: `article:<id>`, `media:<id>`, `disclaimer:<id>`, found anywhere in the
+ * response object (an expanded article carries its related articles, media and notices).
+ */
+function collectKeys(value: unknown, keys: Set<string>, depth = 0): void {
+  if (depth > 12 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectKeys(v, keys, depth + 1);
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o.id === 'string') {
+    if ('headline' in o) keys.add(`article:${o.id}`);
+    else if ('sha256' in o && 'kind' in o) keys.add(`media:${o.id}`);
+    else if ('key' in o && 'kind' in o && 'body' in o) keys.add(`disclaimer:${o.id}`);
+  }
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1);
+}
+
+const etagMatches = (header: string | undefined, etag: string) =>
+  header !== undefined && header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+
+function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
+  const inm = request.headers['if-none-match'];
+  if (inm !== undefined) return etagMatches(inm, etag);
+  const ims = request.headers['if-modified-since'];
+  if (ims && reply.lastModified) {
+    const since = Date.parse(ims);
+    // HTTP dates have whole seconds.
+    return !Number.isNaN(since) && Math.floor(Date.parse(reply.lastModified) / 1000) * 1000 <= since;
+  }
+  return false;
+}
+
+/**
+ * HTTP caching for every GET: a strong ETag over the exact bytes of the representation (so it changes
+ * when anything in it changes, an expanded related headline included), If-None-Match → 304,
+ * Last-Modified for unexpanded articles, Cache-Control by audience, Vary, Surrogate-Key; then
+ * compression and CORS.
+ */
+export async function registerHttpCache(app: FastifyInstance, config: Config) {
+  const publicControl = `public, max-age=${config.cacheMaxAge}, stale-while-revalidate=${config.cacheStaleWhileRevalidate}`;
+
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200 && payload && typeof payload === 'object') {
+      const keys = new Set<string>();
+      collectKeys(payload, keys);
+      reply.surrogateKeys = keys;
+      const o = payload as Record<string, unknown>;
+      const query = request.query as Record<string, unknown> | undefined;
+      if ('headline' in o && typeof o.updatedAt === 'string' && !query?.include) reply.lastModified = o.updatedAt;
+    }
+    return payload;
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
+    void reply.header('vary', 'Authorization, Accept-Encoding');
+    if (reply.statusCode >= 400) {
+      void reply.header('cache-control', 'no-store');
+      return payload;
+    }
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', request.principal ? 'private, no-store' : publicControl);
+    if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
+
+    const etag = (reply.getHeader('etag') as string | undefined) ?? `"${createHash('sha256').update(payload).digest('base64url').slice(0, 32)}"`;
+    void reply.header('etag', etag);
+    if (reply.lastModified) void reply.header('last-modified', new Date(reply.lastModified).toUTCString());
+    if (reply.surrogateKeys?.size) {
+      let header = '';
+      for (const key of reply.surrogateKeys) {
+        if (header.length + key.length + 1 > MAX_SURROGATE_HEADER) break;
+        header += header ? ` ${key}` : key;
+      }
+      void reply.header('surrogate-key', header);
+    }
+    if (notModified(request, reply, etag)) {
+      void reply.code(304).removeHeader('content-length').removeHeader('content-type');
+      return '';
+    }
+    return payload;
+  });
+
+  // After the hook above, so the ETag is computed over the identity bytes.
+  // Brotli's default quality (11) costs more CPU than it saves on JSON; 4 is gzip-fast and still smaller.
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? [...config.corsOrigins] : false,
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Link', 'Location', 'Last-Modified', 'Retry-After', 'Surrogate-Key', 'X-Request-Id'],
+    maxAge: 600,
+  });
+}
