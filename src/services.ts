@@ -28,7 +28,12 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     blockDelete: (id) => (articleRepo.tagInUse(id) ? 'The tag is used by articles; remove it from them first' : undefined),
   }, now);
 
+  const mediaRepo = createMediaRepository(db);
   const authorService = createSluggedService(createSluggedRepository<AuthorRow>(db, authors), {
+    check: (next) =>
+      next.imageMediaId && mediaRepo.existing([next.imageMediaId]).size === 0
+        ? unprocessable('unknown-reference', 'The author image does not exist', [{ pointer: '/body/imageMediaId', message: 'no such media', code: 'unknown-reference' }])
+        : undefined,
     label: 'Author',
     blockDelete: (id) => (articleRepo.authorInUse(id) ? 'The author is credited on articles; remove the credit first' : undefined),
   }, now);
@@ -56,7 +61,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   // Modules that extend articles (media, disclaimers, related links) plug into these.
   const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [] };
   const articles = createArticleService(articleDeps);
-  const media = createMediaService({ repo: createMediaRepository(db), store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx });
+  const media = createMediaService({ repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx });
   articleDeps.afterWrite.push((row) => media.indexArticle(row));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);

@@ -288,3 +288,14 @@ t.test('delete is refused while an article references the author, section or tag
     t.equal((await req({ method: 'DELETE', url: `/v1/${resource}/${row.id}`, headers: editor })).status, 204, `${resource}: deletable once unreferenced`);
   }
 });
+
+t.test('an author portrait must exist', async (t) => {
+  const { req, editor } = await build(t);
+  const bad = await req({ method: 'POST', url: '/v1/authors', headers: editor, payload: { name: 'Pat', imageMediaId: 'nope' } });
+  t.equal(bad.status, 422);
+  t.equal(bad.body.errors[0].pointer, '/body/imageMediaId');
+  const m = (await req({ method: 'POST', url: '/v1/media', headers: editor, payload: { url: 'https://img.example.org/pat.jpg' } })).body;
+  const ok = await req({ method: 'POST', url: '/v1/authors', headers: editor, payload: { name: 'Pat', imageMediaId: m.id } });
+  t.equal(ok.status, 201);
+  t.equal((await req({ method: 'GET', url: `/v1/media/${m.id}` })).status, 200, 'an author portrait is public');
+});
