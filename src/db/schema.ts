@@ -187,3 +187,76 @@ export const relatedLinks = sqliteTable('related_links', {
   check('related_links_not_self', sql`${t.targetArticleId} is null or ${t.targetArticleId} <> ${t.articleId}`),
   check('related_links_one_target', sql`(${t.targetArticleId} is null) <> (${t.url} is null)`),
 ]);
+
+/** Who did what, when: one row per write, never a secret. */
+export const auditLog = sqliteTable('audit_log', {
+  id: text('id').primaryKey(),
+  at: text('at').notNull(),
+  actorKeyId: text('actor_key_id'),
+  actorName: text('actor_name'),
+  actorRole: text('actor_role'),
+  resource: text('resource').notNull(),
+  resourceId: text('resource_id').notNull(),
+  action: text('action').notNull(),
+  revision: integer('revision'),
+  requestId: text('request_id'),
+}, (t) => [index('audit_at_idx').on(t.at, t.id), index('audit_resource_idx').on(t.resource, t.resourceId, t.at)]);
+
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events', { mode: 'json' }).notNull(),
+  // Kept as is: signing needs the secret itself (it is shown once and never returned again).
+  secret: text('secret').notNull(),
+  description: text('description'),
+  active: integer('active', { mode: 'boolean' }).notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** The outbox: events written in the same transaction as the change they describe. */
+export const events = sqliteTable('events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  resource: text('resource').notNull(),
+  resourceId: text('resource_id').notNull(),
+  occurredAt: text('occurred_at').notNull(),
+  data: text('data', { mode: 'json' }).notNull(),
+}, (t) => [index('events_resource_idx').on(t.resourceId, t.id)]);
+
+/** One row per (webhook, event), fanned out with the event; the dispatcher claims due rows. */
+export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  id: text('id').primaryKey(),
+  webhookId: text('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+  eventId: text('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
+  resourceId: text('resource_id').notNull(),
+  status: text('status', { enum: ['pending', 'delivering', 'succeeded', 'dead'] }).notNull(),
+  attempts: integer('attempts').notNull(),
+  nextAttemptAt: text('next_attempt_at').notNull(),
+  lockedUntil: text('locked_until'),
+  lastStatusCode: integer('last_status_code'),
+  lastError: text('last_error'),
+  lastLatencyMs: integer('last_latency_ms'),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  deliveredAt: text('delivered_at'),
+}, (t) => [
+  index('deliveries_due_idx').on(t.status, t.nextAttemptAt),
+  index('deliveries_webhook_idx').on(t.webhookId, t.id),
+  index('deliveries_order_idx').on(t.webhookId, t.resourceId, t.id),
+]);
+
+/** Idempotency-Key records: the first response to a POST, replayed for the same key and body. */
+export const idempotencyKeys = sqliteTable('idempotency_keys', {
+  principal: text('principal').notNull(),
+  key: text('key').notNull(),
+  method: text('method').notNull(),
+  path: text('path').notNull(),
+  requestHash: text('request_hash').notNull(),
+  state: text('state', { enum: ['in-flight', 'complete'] }).notNull(),
+  status: integer('status'),
+  headers: text('headers', { mode: 'json' }),
+  body: text('body'),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.principal, t.key] }), index('idempotency_expires_idx').on(t.expiresAt)]);
