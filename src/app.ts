@@ -10,8 +10,10 @@ import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerHttpCache } from './http/cache.js';
+import { registerRequestContext } from './http/request-context.js';
 import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
+import auditRoutes from './modules/audit/routes.js';
 import articleRoutes from './modules/articles/routes.js';
 import revisionRoutes from './modules/articles/revision-routes.js';
 import authorRoutes from './modules/authors/routes.js';
@@ -87,6 +89,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerErrorHandler(app);
+  registerRequestContext(app);
   registerAuth(app, services.apiKeys.authenticate);
   await registerHttpCache(app, config);
 
@@ -108,6 +111,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(disclaimerRoutes, { prefix: '/v1/disclaimers' });
   await app.register(mediaRoutes, { prefix: '/v1/media' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
+  await app.register(auditRoutes, { prefix: '/v1/audit' });
 
   return app;
 }

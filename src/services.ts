@@ -3,6 +3,8 @@ import type { DbHandle } from './db/client.js';
 import type { AuthorRow, SectionRow, TagRow } from './db/rows.js';
 import { authors, sections, tags } from './db/schema.js';
 import { unprocessable } from './errors.js';
+import { createJournal } from './modules/audit/journal.js';
+import { createJournalRepository } from './modules/audit/repository.js';
 import { createApiKeyRepository } from './modules/api-keys/repository.js';
 import { createApiKeyService } from './modules/api-keys/service.js';
 import { createArticleRepository } from './modules/articles/repository.js';
@@ -20,13 +22,15 @@ import { createSluggedService } from './modules/shared/slugged-service.js';
 /** The composition root: repositories over the one database handle, and the services over them. */
 export function createServices({ db, sqlite }: DbHandle, config: Config, now: () => Date) {
   const tx = <T>(fn: () => T): T => sqlite.transaction(fn)();
+  const journalRepo = createJournalRepository(db);
+  const journal = createJournal(journalRepo, now);
   const articleRepo = createArticleRepository(db);
   const sectionRepo = createSluggedRepository<SectionRow>(db, sections);
 
   const tagService = createSluggedService(createSluggedRepository<TagRow>(db, tags), {
-    label: 'Tag',
+    label: 'Tag', resource: 'tag',
     blockDelete: (id) => (articleRepo.tagInUse(id) ? 'The tag is used by articles; remove it from them first' : undefined),
-  }, now);
+  }, now, { journal, tx });
 
   const mediaRepo = createMediaRepository(db);
   const authorService = createSluggedService(createSluggedRepository<AuthorRow>(db, authors), {
@@ -34,12 +38,12 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
       next.imageMediaId && mediaRepo.existing([next.imageMediaId]).size === 0
         ? unprocessable('unknown-reference', 'The author image does not exist', [{ pointer: '/body/imageMediaId', message: 'no such media', code: 'unknown-reference' }])
         : undefined,
-    label: 'Author',
+    label: 'Author', resource: 'author',
     blockDelete: (id) => (articleRepo.authorInUse(id) ? 'The author is credited on articles; remove the credit first' : undefined),
-  }, now);
+  }, now, { journal, tx });
 
   const sectionService = createSluggedService(sectionRepo, {
-    label: 'Section',
+    label: 'Section', resource: 'section',
     blockDelete: (id) =>
       articleRepo.sectionInUse(id) ? 'The section holds articles; move them first'
         : sectionRepo.hasChildren(id) ? 'The section has child sections; move or delete them first' : undefined,
@@ -55,17 +59,17 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
       }
       return undefined;
     },
-  }, now);
+  }, now, { journal, tx });
 
   const taxonomy = { tags: tagService, authors: authorService, sections: sectionService };
   // Modules that extend articles (media, disclaimers, related links) plug into these.
-  const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [] };
+  const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [], journal };
   const articles = createArticleService(articleDeps);
-  const media = createMediaService({ repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx });
+  const media = createMediaService({ repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
   articleDeps.afterWrite.push((row) => media.indexArticle(row));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
-  const disclaimers = createDisclaimerService({ db, tx, now, articles, sections: sectionService });
+  const disclaimers = createDisclaimerService({ db, tx, now, articles, sections: sectionService, journal });
   articleDeps.expanders.disclaimers = (page) => disclaimers.expand(page);
   const relatedLinks = createRelatedLinkService({ repo: createRelatedLinkRepository(db), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
   // Three queries for the whole page: the links of every article, their targets, the targets' hero media.
@@ -75,7 +79,9 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   };
   return {
     ...taxonomy,
-    apiKeys: createApiKeyService(createApiKeyRepository(db), now),
+    apiKeys: createApiKeyService(createApiKeyRepository(db), now, journal),
+    journal,
+    auditLog: journalRepo,
     articles,
     media,
     disclaimers,

@@ -29,6 +29,7 @@ export function openapiOptions() {
       { name: 'disclaimers', description: 'Reusable editorial notices (opinion disclaimers, editor\'s notes, sponsorship labels), attached to articles by rule or by hand and resolved into top and bottom slots.' },
       { name: 'related-links', description: 'The ordered "related articles" of an article: links to other articles (with a summary of each target) or to external pages. Anonymous readers only see links to live articles.' },
       { name: 'api-keys', description: 'Admin: API keys for editorial tools and integrations.' },
+      { name: 'audit', description: 'Admin: the audit trail of every write.' },
       { name: 'ops', description: 'Health and readiness probes.' },
     ],
     components: {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { Journal } from '../audit/journal.js';
 import type { ApiKeyRepository, ApiKeyRow } from './repository.js';
 
 export type Role = 'editor' | 'admin';
@@ -10,9 +11,10 @@ const newSecret = () => `bsk_${randomBytes(32).toString('base64url')}`;
 // Updating last_used_at on every request would turn every read into a write.
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createApiKeyService(repo: ApiKeyRepository, now: () => Date) {
+export function createApiKeyService(repo: ApiKeyRepository, now: () => Date, journal?: Journal) {
   function create(name: string, role: Role, secret = newSecret()): { row: ApiKeyRow; secret: string } {
     const row = repo.insert({ id: ulid(), name, role, prefix: secret.slice(0, 12), hash: hashSecret(secret), createdAt: now().toISOString() });
+    journal?.record({ resource: 'api-key', id: row.id, action: 'created' });
     return { row, secret };
   }
 
@@ -33,7 +35,13 @@ export function createApiKeyService(repo: ApiKeyRepository, now: () => Date) {
     return true;
   }
 
-  return { create, authenticate, ensureBootstrapAdmin, list: repo.list, revoke: repo.revoke, countActive: repo.countActive };
+  function revoke(id: string, at: string): boolean {
+    const done = repo.revoke(id, at);
+    if (done) journal?.record({ resource: 'api-key', id, action: 'revoked' });
+    return done;
+  }
+
+  return { create, authenticate, ensureBootstrapAdmin, list: repo.list, revoke, countActive: repo.countActive };
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;

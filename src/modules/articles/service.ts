@@ -6,6 +6,7 @@ import type { Viewer } from '../../db/visibility.js';
 import { conflict, type FieldError, forbidden, notFound, unprocessable } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Principal } from '../api-keys/service.js';
+import type { Journal } from '../audit/journal.js';
 import { presentArticles, toArticle, type Expanders, type Taxonomy } from './present.js';
 import type { ArticleFilter, ArticleInsert, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
 import type { Article, ArticleListQuery, ArticlePatch, ArticleSort, Include, NewArticle } from './schemas.js';
@@ -22,6 +23,7 @@ export type ArticleDeps = {
   /** Called inside the transaction of every article write, with the row as written (derived indexes). */
   afterWrite: ((row: ArticleRow) => void)[];
   /** Reference checks owned by other modules (e.g. media ids exist); each returns the bad pointers. */
+  journal: Journal;
   referenceChecks: ((input: { hero?: { mediaId: string } | null | undefined; body?: readonly { type: string; mediaId?: string }[] | undefined }) => FieldError[])[];
 };
 
@@ -44,6 +46,19 @@ const merge = <T extends object>(current: T | null, patch: Partial<Record<keyof 
   }
   return Object.keys(out).length ? (out as T) : null;
 };
+
+/** The journal action of a write, from its revision note. */
+function actionOf(note: string): 'created' | 'updated' | 'published' | 'unpublished' | 'deleted' | 'restored' {
+  if (note === 'created') return 'created';
+  if (note === 'published' || note.startsWith('scheduled for')) return 'published';
+  if (note === 'unpublished') return 'unpublished';
+  if (note === 'moved to trash') return 'deleted';
+  if (note === 'restored from trash') return 'restored';
+  return 'updated';
+}
+
+/** What webhook receivers get: identity and state, enough to refetch; no private fields. */
+const eventData = (a: Article) => ({ id: a.id, slug: a.slug, url: a.url, headline: a.headline, type: a.type, status: a.status, revision: a.revision, publishedAt: a.publishedAt, deletedAt: a.deletedAt });
 
 export function createArticleService(deps: ArticleDeps) {
   const { repo, taxonomy, tx, now } = deps;
@@ -77,6 +92,11 @@ export function createArticleService(deps: ArticleDeps) {
     for (const hook of deps.afterWrite) hook(row);
     const ids = [row.id];
     const article = toArticle(row, repo.tagIdsFor(ids).get(row.id) ?? [], repo.authorsFor(ids).get(row.id) ?? [], deps.siteUrl, row.updatedAt);
+    const action = actionOf(note);
+    deps.journal.record({
+      resource: 'article', id: row.id, action, revision: row.revision,
+      event: { type: `article.${action === 'restored' ? 'updated' : action}`, data: eventData(article) },
+    });
     repo.insertRevision({
       articleId: row.id, revision: row.revision, createdAt: row.updatedAt,
       actorKeyId: actor?.keyId ?? null, actorName: actor?.name ?? null, actorRole: actor?.role ?? null,
@@ -203,7 +223,10 @@ export function createArticleService(deps: ArticleDeps) {
       const current = mustGet(id, EDITOR(iso()));
       if (permanent) {
         if (actor?.role !== 'admin') throw forbidden('Permanent deletion needs the admin role');
-        repo.hardDelete(id);
+        tx(() => {
+          repo.hardDelete(id);
+          deps.journal.record({ resource: 'article', id, action: 'purged', revision: current.revision, event: { type: 'article.deleted', data: { id, slug: current.slug, permanent: true } } });
+        });
         return;
       }
       if (!current.deletedAt) write(current, { deletedAt: iso() }, 'moved to trash', actor);

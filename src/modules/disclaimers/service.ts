@@ -5,6 +5,7 @@ import { conflict, type FieldError, notFound, unprocessable } from '../../errors
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Principal } from '../api-keys/service.js';
 import type { ArticleService } from '../articles/service.js';
+import type { Journal } from '../audit/journal.js';
 import { createDisclaimerRepository, type AttachedDisclaimer, type AttachmentRow, type DisclaimerInsert, type DisclaimerRow, type Placement } from './repository.js';
 import type { Attachment, Disclaimer, DisclaimerPatch, NewDisclaimer, ResolvedDisclaimer, ResolvedDisclaimers } from './schemas.js';
 
@@ -15,7 +16,10 @@ export type DisclaimerDeps = {
   articles: ArticleService;
   /** To check the section ids of a rule. */
   sections: { getMany(ids: readonly string[]): { id: string }[] };
+  journal: Journal;
 };
+
+const eventOf = (d: Disclaimer, action: string) => ({ type: `disclaimer.${action}`, data: { id: d.id, key: d.key, kind: d.kind, active: d.active } });
 
 /** What resolution needs to know of an article: it runs at read time, so a new type or section re-resolves. */
 export type ArticleRef = { id: string; type: string; sectionId: string | null };
@@ -54,7 +58,7 @@ export const toSlots = (list: readonly ResolvedDisclaimer[]): ResolvedDisclaimer
   bottom: list.filter((d) => d.placements.includes('bottom')),
 });
 
-export function createDisclaimerService({ db, tx, now, articles, sections }: DisclaimerDeps) {
+export function createDisclaimerService({ db, tx, now, articles, sections, journal }: DisclaimerDeps) {
   const repo = createDisclaimerRepository(db);
   const iso = () => now().toISOString();
   const mustGet = (id: string) => repo.get(id) ?? (() => { throw notFound('Disclaimer'); })();
@@ -119,11 +123,15 @@ export function createDisclaimerService({ db, tx, now, articles, sections }: Dis
       if (repo.keyTaken(input.key)) throw keyTaken();
       checkSections(input.appliesTo.sectionIds);
       const at = iso();
-      return toDisclaimer(repo.insert({
-        id: ulid(), key: input.key, kind: input.kind, title: input.title ?? null, body: input.body,
-        placements: inSlotOrder(input.placements), appliesToTypes: input.appliesTo.types ?? null,
-        appliesToSectionIds: input.appliesTo.sectionIds ?? null, active: input.active, createdAt: at, updatedAt: at,
-      }));
+      return tx(() => {
+        const d = toDisclaimer(repo.insert({
+          id: ulid(), key: input.key, kind: input.kind, title: input.title ?? null, body: input.body,
+          placements: inSlotOrder(input.placements), appliesToTypes: input.appliesTo.types ?? null,
+          appliesToSectionIds: input.appliesTo.sectionIds ?? null, active: input.active, createdAt: at, updatedAt: at,
+        }));
+        journal.record({ resource: 'disclaimer', id: d.id, action: 'created', event: eventOf(d, 'created') });
+        return d;
+      });
     },
 
     update(id: string, patch: DisclaimerPatch): Disclaimer {
@@ -138,17 +146,24 @@ export function createDisclaimerService({ db, tx, now, articles, sections }: Dis
         checkSections(rule.sectionIds);
         next.appliesToSectionIds = rule.sectionIds;
       }
-      return toDisclaimer(repo.update(id, next) ?? mustGet(id));
+      return tx(() => {
+        const d = toDisclaimer(repo.update(id, next) ?? mustGet(id));
+        journal.record({ resource: 'disclaimer', id, action: 'updated', event: eventOf(d, 'updated') });
+        return d;
+      });
     },
 
     /** Refused (409) while an article attaches the notice, unless forced; suppressions never block. */
     delete(id: string, force: boolean): void {
-      mustGet(id);
+      const current = toDisclaimer(mustGet(id));
       const n = repo.countAttachments(id);
       if (n > 0 && !force) {
         throw conflict('disclaimer-in-use', `The notice is attached to ${n} article${n === 1 ? '' : 's'}; detach it first or delete with force=true`);
       }
-      repo.delete(id);
+      tx(() => {
+        repo.delete(id);
+        journal.record({ resource: 'disclaimer', id, action: 'deleted', event: eventOf(current, 'deleted') });
+      });
     },
 
     /** The resolved notices of one article, if the viewer may see the article (404 otherwise). */

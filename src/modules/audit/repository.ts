@@ -1,0 +1,42 @@
+import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
+import { countRows, type Db } from '../../db/client.js';
+import { auditLog, events, webhookDeliveries, webhooks } from '../../db/schema.js';
+
+export type AuditRow = typeof auditLog.$inferSelect;
+export type AuditFilter = { resource?: string | undefined; resourceId?: string | undefined; action?: string | undefined; actorKeyId?: string | undefined; since?: string | undefined; until?: string | undefined };
+
+const conditions = (f: AuditFilter): (SQL | undefined)[] => [
+  f.resource ? eq(auditLog.resource, f.resource) : undefined,
+  f.resourceId ? eq(auditLog.resourceId, f.resourceId) : undefined,
+  f.action ? eq(auditLog.action, f.action) : undefined,
+  f.actorKeyId ? eq(auditLog.actorKeyId, f.actorKeyId) : undefined,
+  f.since ? gte(auditLog.at, f.since) : undefined,
+  f.until ? lt(auditLog.at, f.until) : undefined,
+];
+
+export function createJournalRepository(db: Db) {
+  return {
+    insertAudit(row: typeof auditLog.$inferInsert): void {
+      db.insert(auditLog).values(row).run();
+    },
+    insertEvent(row: typeof events.$inferInsert): void {
+      db.insert(events).values(row).run();
+    },
+    /** Active webhooks; the subscription match is done by the caller (event patterns). */
+    activeWebhooks() {
+      return db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true)).all();
+    },
+    insertDeliveries(rows: (typeof webhookDeliveries.$inferInsert)[]): void {
+      if (rows.length) db.insert(webhookDeliveries).values(rows).run();
+    },
+    listAudit(f: AuditFilter, limit: number, after?: { key: string; id: string }): AuditRow[] {
+      const keyset = after ? or(lt(auditLog.at, after.key), and(eq(auditLog.at, after.key), lt(auditLog.id, after.id))) : undefined;
+      return db.select().from(auditLog).where(and(...conditions(f), keyset)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).all();
+    },
+    countAudit(f: AuditFilter): number {
+      return countRows(db, auditLog, and(...conditions(f)));
+    },
+  };
+}
+
+export type JournalRepository = ReturnType<typeof createJournalRepository>;
