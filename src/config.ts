@@ -42,6 +42,8 @@ const ConfigSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   WEBHOOK_ALLOWED_HOSTS: list,
   DB_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  REQUIRE_IF_MATCH: bool('REQUIRE_IF_MATCH').default(false),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),
   CACHE_MAX_AGE: z.coerce.number().int().min(0).default(60),
   CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(300),
@@ -67,6 +69,10 @@ export type Config = Readonly<{
   mediaMaxBytes: number;
   webhookAllowedHosts: readonly string[];
   dbSynchronous: 'NORMAL' | 'FULL';
+  /** Article writes without If-Match answer 428. */
+  requireIfMatch: boolean;
+  /** How long an Idempotency-Key record is kept. */
+  idempotencyTtlHours: number;
   /** Name of the publication, for feeds and JSON-LD. */
   siteName: string;
   /** Cache-Control for anonymous reads: max-age and stale-while-revalidate, in seconds. */
@@ -101,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: c.MEDIA_MAX_BYTES,
     webhookAllowedHosts: Object.freeze(c.WEBHOOK_ALLOWED_HOSTS),
     dbSynchronous: c.DB_SYNCHRONOUS,
+    requireIfMatch: c.REQUIRE_IF_MATCH,
+    idempotencyTtlHours: c.IDEMPOTENCY_TTL_HOURS,
     siteName: c.SITE_NAME,
     cacheMaxAge: c.CACHE_MAX_AGE,
     cacheStaleWhileRevalidate: c.CACHE_STALE_WHILE_REVALIDATE,

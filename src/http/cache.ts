@@ -4,11 +4,14 @@ import { createHash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { isVersioned, versionTag } from './concurrency.js';
 
 declare module 'fastify' {
   interface FastifyReply {
     /** Ids found in the representation, for the Surrogate-Key header (set before serialization). */
     surrogateKeys?: Set<string>;
+    /** The version tag of a single mutable resource in the response (If-Match compares with it). */
+    versionTag?: string;
     lastModified?: string;
   }
 }
@@ -62,6 +65,9 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
   const publicControl = `public, max-age=${config.cacheMaxAge}, stale-while-revalidate=${config.cacheStaleWhileRevalidate}`;
 
   app.addHook('preSerialization', async (request, reply, payload) => {
+    if (reply.statusCode < 300 && isVersioned(payload) && !(request.query as Record<string, unknown> | undefined)?.include) {
+      reply.versionTag = versionTag(payload);
+    }
     if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200 && payload && typeof payload === 'object') {
       const keys = new Set<string>();
       collectKeys(payload, keys);
@@ -74,7 +80,10 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      if (reply.versionTag && !reply.hasHeader('etag')) void reply.header('etag', reply.versionTag);
+      return payload;
+    }
     void reply.header('vary', 'Authorization, Accept-Encoding');
     if (reply.statusCode >= 400) {
       void reply.header('cache-control', 'no-store');
@@ -83,7 +92,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', request.principal ? 'private, no-store' : publicControl);
     if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
 
-    const etag = (reply.getHeader('etag') as string | undefined) ?? `"${createHash('sha256').update(payload).digest('base64url').slice(0, 32)}"`;
+    const etag = (reply.getHeader('etag') as string | undefined) ?? reply.versionTag ?? `"${createHash('sha256').update(payload).digest('base64url').slice(0, 32)}"`;
     void reply.header('etag', etag);
     if (reply.lastModified) void reply.header('last-modified', new Date(reply.lastModified).toUTCString());
     if (reply.surrogateKeys?.size) {

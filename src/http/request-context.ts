@@ -19,3 +19,5 @@ export function currentActor(): Actor {
 }
 
 export const currentRequestId = (): string | null => storage.getStore()?.id ?? null;
+
+export const currentRequest = (): FastifyRequest | undefined => storage.getStore();

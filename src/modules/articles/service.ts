@@ -7,7 +7,8 @@ import { conflict, type FieldError, forbidden, notFound, unprocessable } from '.
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Principal } from '../api-keys/service.js';
 import type { Journal } from '../audit/journal.js';
-import { presentArticles, toArticle, type Expanders, type Taxonomy } from './present.js';
+import { precondition, versionTag } from '../../http/concurrency.js';
+import { articleStatus, presentArticles, toArticle, type Expanders, type Taxonomy } from './present.js';
 import type { ArticleFilter, ArticleInsert, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
 import type { Article, ArticleListQuery, ArticlePatch, ArticleSort, Include, NewArticle } from './schemas.js';
 import { ftsQuery } from '../../content/search.js';
@@ -119,8 +120,15 @@ export function createArticleService(deps: ArticleDeps) {
     });
   }
 
-  function liveOrEditable(id: string, action: string): ArticleRow {
+  /** The current row for a write, after the If-Match precondition (checked in the caller's transaction). */
+  function forWrite(id: string, options: { required?: boolean } = {}): ArticleRow {
     const row = mustGet(id, EDITOR(iso()));
+    precondition(versionTag({ revision: row.revision, status: articleStatus(row, iso()) }), { article: options.required ?? true });
+    return row;
+  }
+
+  function liveOrEditable(id: string, action: string): ArticleRow {
+    const row = forWrite(id, { required: action !== 'correct' });
     if (row.deletedAt) throw conflict('article-in-trash', `The article is in the trash; restore it before you ${action} it`);
     return row;
   }
@@ -220,7 +228,7 @@ export function createArticleService(deps: ArticleDeps) {
     },
 
     remove(id: string, permanent: boolean, actor: Principal | null): void {
-      const current = mustGet(id, EDITOR(iso()));
+      const current = forWrite(id);
       if (permanent) {
         if (actor?.role !== 'admin') throw forbidden('Permanent deletion needs the admin role');
         tx(() => {
@@ -233,7 +241,7 @@ export function createArticleService(deps: ArticleDeps) {
     },
 
     restore(id: string, actor: Principal | null): Article {
-      const current = mustGet(id, EDITOR(iso()));
+      const current = forWrite(id);
       if (!current.deletedAt) return read(current, [], EDITOR(iso()));
       return write(current, { deletedAt: null }, 'restored from trash', actor);
     },

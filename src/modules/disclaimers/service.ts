@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../db/visibility.js';
 import { conflict, type FieldError, notFound, unprocessable } from '../../errors.js';
+import { precondition, versionTag } from '../../http/concurrency.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Principal } from '../api-keys/service.js';
 import type { ArticleService } from '../articles/service.js';
@@ -135,7 +136,7 @@ export function createDisclaimerService({ db, tx, now, articles, sections, journ
     },
 
     update(id: string, patch: DisclaimerPatch): Disclaimer {
-      mustGet(id);
+      precondition(versionTag(mustGet(id)));
       if (patch.key !== undefined && repo.keyTaken(patch.key, id)) throw keyTaken();
       const { appliesTo: rule, placements, ...scalars } = patch;
       const next: Partial<DisclaimerInsert> = { ...scalars, updatedAt: iso() };
@@ -156,6 +157,7 @@ export function createDisclaimerService({ db, tx, now, articles, sections, journ
     /** Refused (409) while an article attaches the notice, unless forced; suppressions never block. */
     delete(id: string, force: boolean): void {
       const current = toDisclaimer(mustGet(id));
+      precondition(versionTag(current));
       const n = repo.countAttachments(id);
       if (n > 0 && !force) {
         throw conflict('disclaimer-in-use', `The notice is attached to ${n} article${n === 1 ? '' : 's'}; detach it first or delete with force=true`);

@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import { slugify, uniqueSlug } from '../../content/slug.js';
 import { conflict, notFound, type AppError } from '../../errors.js';
+import { precondition, versionTag } from '../../http/concurrency.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { Journal, Resource } from '../audit/journal.js';
 import type { SluggedRepository } from './slugged-repository.js';
@@ -52,6 +53,7 @@ export function createSluggedService<Row extends Keyed>(repo: SluggedRepository<
     },
     update(id: string, patch: Partial<Row>): Row {
       const current = mustGet(id);
+      precondition(versionTag(current));
       if (patch.slug !== undefined && repo.slugTaken(patch.slug, id)) throw slugConflict();
       const next = { ...current, ...patch, updatedAt: now().toISOString() };
       const err = rules.check?.(next, id);
@@ -63,7 +65,7 @@ export function createSluggedService<Row extends Keyed>(repo: SluggedRepository<
       });
     },
     delete(id: string): void {
-      mustGet(id);
+      precondition(versionTag(mustGet(id)));
       const reason = rules.blockDelete?.(id);
       if (reason) throw conflict(`${rules.label.toLowerCase()}-in-use`, reason);
       ctx.tx(() => {
