@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerHttpCache } from './http/cache.js';
+import { registerIdempotency } from './http/idempotency.js';
 import { registerRequestContext } from './http/request-context.js';
 import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
@@ -18,9 +19,11 @@ import articleRoutes from './modules/articles/routes.js';
 import revisionRoutes from './modules/articles/revision-routes.js';
 import authorRoutes from './modules/authors/routes.js';
 import disclaimerRoutes, { articleDisclaimerRoutes } from './modules/disclaimers/routes.js';
+import feedRoutes from './modules/feeds/routes.js';
 import mediaRoutes from './modules/media/routes.js';
 import opsRoutes from './modules/ops/routes.js';
 import relatedLinkRoutes from './modules/related-links/routes.js';
+import searchRoutes from './modules/search/routes.js';
 import sectionRoutes from './modules/sections/routes.js';
 import tagRoutes from './modules/tags/routes.js';
 import { createServices, type Services } from './services.js';
@@ -91,6 +94,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerErrorHandler(app);
   registerRequestContext(app);
   registerAuth(app, services.apiKeys.authenticate);
+  registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());
   await registerHttpCache(app, config);
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
@@ -110,6 +114,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(tagRoutes, { prefix: '/v1/tags' });
   await app.register(disclaimerRoutes, { prefix: '/v1/disclaimers' });
   await app.register(mediaRoutes, { prefix: '/v1/media' });
+  // Feeds and sitemaps: /v1/feeds/{rss,atom,json}, /v1/sitemap.xml, /v1/sitemap-news.xml.
+  await app.register(feedRoutes, { prefix: '/v1' });
+  await app.register(searchRoutes, { prefix: '/v1/search' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
   await app.register(auditRoutes, { prefix: '/v1/audit' });
 

@@ -3,19 +3,25 @@ import type { DbHandle } from './db/client.js';
 import type { AuthorRow, SectionRow, TagRow } from './db/rows.js';
 import { authors, sections, tags } from './db/schema.js';
 import { unprocessable } from './errors.js';
+import { markIdempotentWrite } from './http/idempotency.js';
 import { createJournal } from './modules/audit/journal.js';
 import { createJournalRepository } from './modules/audit/repository.js';
 import { createApiKeyRepository } from './modules/api-keys/repository.js';
 import { createApiKeyService } from './modules/api-keys/service.js';
 import { createArticleRepository } from './modules/articles/repository.js';
 import { createArticleService, type ArticleDeps } from './modules/articles/service.js';
+import { presentArticles } from './modules/articles/present.js';
 import { createDisclaimerService } from './modules/disclaimers/service.js';
+import { createFeedRepository } from './modules/feeds/repository.js';
+import { createFeedService } from './modules/feeds/service.js';
 import { expandArticlesMedia } from './modules/media/display.js';
 import { createMediaRepository } from './modules/media/repository.js';
 import { createMediaService } from './modules/media/service.js';
 import { createMediaStore } from './modules/media/storage.js';
 import { createRelatedLinkRepository } from './modules/related-links/repository.js';
 import { createRelatedLinkService } from './modules/related-links/service.js';
+import { createSearchRepository } from './modules/search/repository.js';
+import { createSearchService } from './modules/search/service.js';
 import { createSluggedRepository } from './modules/shared/slugged-repository.js';
 import { createSluggedService } from './modules/shared/slugged-service.js';
 
@@ -24,6 +30,8 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   const tx = <T>(fn: () => T): T => sqlite.transaction(fn)();
   const journalRepo = createJournalRepository(db);
   const journal = createJournal(journalRepo, now);
+  const paths: Record<string, string> = { article: 'articles', media: 'media', disclaimer: 'disclaimers', author: 'authors', section: 'sections', tag: 'tags', 'api-key': 'api-keys', webhook: 'webhooks' };
+  journal.onRecord.push((w) => markIdempotentWrite(db, `/v1/${paths[w.resource]}/${w.id}`));
   const articleRepo = createArticleRepository(db);
   const sectionRepo = createSluggedRepository<SectionRow>(db, sections);
 
@@ -86,6 +94,11 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     media,
     disclaimers,
     relatedLinks,
+    feeds: createFeedService({
+      repo: createFeedRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
+      now, siteUrl: config.siteUrl, apiUrl: config.apiUrl, siteName: config.siteName,
+    }),
+    search: createSearchService({ repo: createSearchRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx }),
   };
 }
 

@@ -68,6 +68,8 @@ export const articles = sqliteTable('articles', {
   contentUpdatedAt: text('content_updated_at'),
   deletedAt: text('deleted_at'),
   plainText: text('plain_text').notNull(),
+  /** Resolved captions of the images the article uses (hero + image blocks), for the search index. */
+  captions: text('captions').notNull().default(''),
   wordCount: integer('word_count').notNull(),
   readingTimeMinutes: integer('reading_time_minutes').notNull(),
   excerpt: text('excerpt'),
@@ -253,7 +255,7 @@ export const idempotencyKeys = sqliteTable('idempotency_keys', {
   method: text('method').notNull(),
   path: text('path').notNull(),
   requestHash: text('request_hash').notNull(),
-  state: text('state', { enum: ['in-flight', 'complete'] }).notNull(),
+  state: text('state', { enum: ['in-flight', 'committed', 'complete'] }).notNull(),
   status: integer('status'),
   headers: text('headers', { mode: 'json' }),
   body: text('body'),

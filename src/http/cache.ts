@@ -67,6 +67,8 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
   app.addHook('preSerialization', async (request, reply, payload) => {
     if (reply.statusCode < 300 && isVersioned(payload) && !(request.query as Record<string, unknown> | undefined)?.include) {
       reply.versionTag = versionTag(payload);
+      // Writes answer with the new version at once (idempotent replays store it too).
+      if (request.method !== 'GET' && request.method !== 'HEAD') void reply.header('etag', reply.versionTag);
     }
     if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200 && payload && typeof payload === 'object') {
       const keys = new Set<string>();
@@ -80,10 +82,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      if (reply.versionTag && !reply.hasHeader('etag')) void reply.header('etag', reply.versionTag);
-      return payload;
-    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
     void reply.header('vary', 'Authorization, Accept-Encoding');
     if (reply.statusCode >= 400) {
       void reply.header('cache-control', 'no-store');

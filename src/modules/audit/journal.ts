@@ -32,8 +32,12 @@ export const subscribes = (patterns: readonly string[], type: string) =>
 export function createJournal(repo: JournalRepository, now: () => Date) {
   // Monotonic ids keep the outbox in write order even within one millisecond.
   const nextId = monotonicFactory();
+  const listeners: ((w: WriteRecord) => void)[] = [];
   return {
+    /** Called for every record, inside the same transaction (e.g. Idempotency-Key bookkeeping). */
+    onRecord: listeners,
     record(w: WriteRecord): void {
+      for (const listen of listeners) listen(w);
       const at = now().toISOString();
       const actor = currentActor();
       repo.insertAudit({

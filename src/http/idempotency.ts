@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { and, eq, lt } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/client.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { AppError, badRequest } from '../errors.js';
+import { currentRequest } from './request-context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: { principal: string; key: string; replayed?: boolean };
+  }
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const KEPT_HEADERS = ['content-type', 'location', 'etag'];
+
+/**
+ * Idempotency-Key on POST: the first response (status, headers, body) is stored and replayed for the same
+ * key and request; the same key with another request → 422; while the first is still running → 409.
+ * The key is marked "committed" inside the transaction of the write it protects (through the journal),
+ * so a crash after the write can never let a retry write twice.
+ */
+export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: number, tx: <T>(fn: () => T) => T) {
+  const t = idempotencyKeys;
+  const now = () => app.clock().toISOString();
+
+  app.addHook('preHandler', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || key === undefined || !request.principal) return;
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters', [{ pointer: '/headers/idempotency-key', message: 'invalid', code: 'invalid-idempotency-key' }]);
+    }
+    const principal = request.principal.keyId;
+    const body = request.isMultipart() ? `multipart:${request.headers['content-length'] ?? ''}` : JSON.stringify(request.body ?? null);
+    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
+    const at = now();
+
+    const found = tx(() => {
+      db.delete(t).where(and(eq(t.principal, principal), eq(t.key, key), lt(t.expiresAt, at))).run();
+      const row = db.select().from(t).where(and(eq(t.principal, principal), eq(t.key, key))).get();
+      if (!row) {
+        const expiresAt = new Date(Date.parse(at) + ttlHours * 3_600_000).toISOString();
+        db.insert(t).values({ principal, key, method: request.method, path: request.url, requestHash: hash, state: 'in-flight', createdAt: at, expiresAt }).run();
+      }
+      return row;
+    });
+    if (!found) {
+      request.idempotency = { principal, key };
+      return;
+    }
+    if (found.requestHash !== hash) {
+      throw new AppError(422, 'idempotency-key-reused', 'This Idempotency-Key was used for a different request', [{ pointer: '/headers/idempotency-key', message: 'used for another request', code: 'idempotency-key-reused' }]);
+    }
+    if (found.state !== 'complete' || found.status === null) {
+      const done = found.state === 'committed' ? (found.headers as { location?: string } | null) : null;
+      throw new AppError(409, 'idempotency-in-flight', done
+        ? 'The first request with this key was applied but its response was not recorded; read the resource it created'
+        : 'A request with this Idempotency-Key is still being processed; retry later', undefined, done?.location ? { location: done.location } : {});
+    }
+    request.idempotency = { principal, key, replayed: true };
+    const headers = (found.headers ?? {}) as Record<string, string>;
+    return reply.code(found.status).headers({ ...headers, 'idempotent-replayed': 'true' }).send(found.body ?? '');
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const idem = request.idempotency;
+    if (!idem || idem.replayed) return payload;
+    const where = and(eq(t.principal, idem.principal), eq(t.key, idem.key));
+    if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+      // Nothing reliable to replay: the client may try again.
+      db.delete(t).where(and(where, eq(t.state, 'in-flight'))).run();
+      return payload;
+    }
+    const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])));
+    db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body: payload.toString() }).where(where).run();
+    return payload;
+  });
+}
+
+/** Journal hook: marks the request's key as committed inside the write's own transaction. */
+export function markIdempotentWrite(db: Db, location: string): void {
+  const idem = currentRequest()?.idempotency;
+  if (!idem || idem.replayed) return;
+  db.update(idempotencyKeys)
+    .set({ state: 'committed', headers: { location } })
+    .where(and(eq(idempotencyKeys.principal, idem.principal), eq(idempotencyKeys.key, idem.key), eq(idempotencyKeys.state, 'in-flight')))
+    .run();
+}
