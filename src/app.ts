@@ -26,6 +26,8 @@ import relatedLinkRoutes from './modules/related-links/routes.js';
 import searchRoutes from './modules/search/routes.js';
 import sectionRoutes from './modules/sections/routes.js';
 import tagRoutes from './modules/tags/routes.js';
+import { registerWebhookDispatcher, type DispatcherOptions } from './modules/webhooks/dispatcher.js';
+import webhookRoutes from './modules/webhooks/routes.js';
 import { createServices, type Services } from './services.js';
 import { loggerOptions } from './logger.js';
 
@@ -41,7 +43,14 @@ declare module 'fastify' {
   }
 }
 
-export type AppOptions = { now?: () => Date; db?: DbHandle };
+export type AppOptions = {
+  now?: () => Date;
+  db?: DbHandle;
+  /** Run the webhook dispatcher (default true); false leaves deliveries queued in the outbox. */
+  startDispatcher?: boolean;
+  /** Dispatcher tuning (tests: a small backoff base, few attempts). */
+  dispatcher?: Partial<DispatcherOptions>;
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -87,6 +96,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => {
     if (!options.db) handle.sqlite.close();
   });
+  // After the database hook: onClose hooks run in reverse, so the dispatcher stops before the database closes.
+  registerWebhookDispatcher(app, options.startDispatcher ?? true, options.dispatcher);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -119,6 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(searchRoutes, { prefix: '/v1/search' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
   await app.register(auditRoutes, { prefix: '/v1/audit' });
+  await app.register(webhookRoutes, { prefix: '/v1/webhooks' });
 
   return app;
 }

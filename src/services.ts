@@ -24,6 +24,8 @@ import { createSearchRepository } from './modules/search/repository.js';
 import { createSearchService } from './modules/search/service.js';
 import { createSluggedRepository } from './modules/shared/slugged-repository.js';
 import { createSluggedService } from './modules/shared/slugged-service.js';
+import { createWebhookRepository } from './modules/webhooks/repository.js';
+import { createWebhookService } from './modules/webhooks/service.js';
 
 /** The composition root: repositories over the one database handle, and the services over them. */
 export function createServices({ db, sqlite }: DbHandle, config: Config, now: () => Date) {
@@ -73,7 +75,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   // Modules that extend articles (media, disclaimers, related links) plug into these.
   const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], referenceChecks: [], journal };
   const articles = createArticleService(articleDeps);
-  const media = createMediaService({ repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
+  const media = createMediaService({ journal, repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
   articleDeps.afterWrite.push((row) => media.indexArticle(row));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
@@ -98,6 +100,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
       repo: createFeedRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
       now, siteUrl: config.siteUrl, apiUrl: config.apiUrl, siteName: config.siteName,
     }),
+    webhooks: createWebhookService({ repo: createWebhookRepository(db), journal, tx, now, allowedHosts: config.webhookAllowedHosts }),
     search: createSearchService({ repo: createSearchRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx }),
   };
 }

@@ -28,8 +28,11 @@ export function openapiOptions() {
       { name: 'tags', description: 'Topic labels.' },
       { name: 'disclaimers', description: 'Reusable editorial notices (opinion disclaimers, editor\'s notes, sponsorship labels), attached to articles by rule or by hand and resolved into top and bottom slots.' },
       { name: 'related-links', description: 'The ordered "related articles" of an article: links to other articles (with a summary of each target) or to external pages. Anonymous readers only see links to live articles.' },
+      { name: 'search', description: 'Full-text search over live articles (editors also find drafts), ranked, with highlighted snippets.' },
+      { name: 'feeds', description: 'Syndication of live articles: RSS 2.0, Atom and JSON Feed (per section and tag, full content as HTML), sitemap.xml and a Google News sitemap.' },
       { name: 'api-keys', description: 'Admin: API keys for editorial tools and integrations.' },
       { name: 'audit', description: 'Admin: the audit trail of every write.' },
+      { name: 'webhooks', description: 'Admin: signed event deliveries to integrators (`Broadsheet-Signature`), with retries, a delivery log and redelivery.' },
       { name: 'ops', description: 'Health and readiness probes.' },
     ],
     components: {

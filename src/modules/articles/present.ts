@@ -1,4 +1,6 @@
 import type { Body } from '../../content/blocks.js';
+import { renderHtml } from '../../content/render-html.js';
+import { renderText } from '../../content/render-text.js';
 import type { Viewer } from '../../db/visibility.js';
 import type { Article, Include } from './schemas.js';
 import type { ArticleRepository, ArticleRow, AuthorRef } from './repository.js';
@@ -86,5 +88,27 @@ export function presentArticles(rows: ArticleRow[], include: readonly Include[],
     const expand = deps.expanders[name];
     if (include.includes(name) && expand) out = expand(out, viewer);
   }
-  return out;
+  return renderBodies(out, include, viewer, deps);
+}
+
+/**
+ * `include=html` and `include=text`, after the other expansions. Figures (and the text's caption lines)
+ * need the resolved caption and credit, so both render from media-expanded bodies: the response's own
+ * when `media` was asked for, else an internal copy (one more batched lookup for the whole page) whose
+ * expansion is not returned.
+ */
+function renderBodies(articles: Article[], include: readonly Include[], viewer: Viewer, deps: { siteUrl: string; expanders: Expanders }): Article[] {
+  const html = include.includes('html');
+  const text = include.includes('text');
+  if (!html && !text) return articles;
+  const expand = deps.expanders.media;
+  const rendered = include.includes('media') || !expand ? articles : expand(articles, viewer);
+  return articles.map((a, i) => {
+    const body = rendered[i]!.body as Body;
+    return {
+      ...a,
+      ...(html ? { bodyHtml: renderHtml(body, { siteUrl: deps.siteUrl }) } : {}),
+      ...(text ? { bodyText: renderText(body) } : {}),
+    };
+  });
 }

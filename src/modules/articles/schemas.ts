@@ -12,7 +12,7 @@ import { ArticleTypeSchema } from './types.js';
 export { ARTICLE_TYPES, ArticleTypeSchema } from './types.js';
 
 export const AUTHOR_ROLES = ['author', 'contributor', 'photographer', 'translator'] as const;
-export const INCLUDES = ['authors', 'section', 'tags', 'media', 'disclaimers', 'related'] as const;
+export const INCLUDES = ['authors', 'section', 'tags', 'media', 'disclaimers', 'related', 'html', 'text'] as const;
 export type Include = (typeof INCLUDES)[number];
 
 export const ArticleStatusSchema = z
@@ -138,6 +138,8 @@ export const ArticleSchema = z
     related: z.array(RelatedLinkSchema).optional().meta({ description: 'With `include=related`: the ordered related links (only live targets for anonymous callers).' }),
     section: SectionSchema.nullable().optional().meta({ description: 'With `include=section`.' }),
     tags: z.array(TagSchema).optional().meta({ description: 'With `include=tags`.' }),
+    bodyHtml: z.string().optional().meta({ description: 'With `include=html`: the body as semantic HTML, every text escaped; figures carry the resolved caption and credit.' }),
+    bodyText: z.string().optional().meta({ description: 'With `include=text`: the body as plain text, blocks separated by blank lines.' }),
   })
   .meta({ id: 'Article', description: 'An article; expansions appear with `include`.' });
 

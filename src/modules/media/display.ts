@@ -2,6 +2,7 @@ import type { Inline } from '../../content/blocks.js';
 import { inlineText } from '../../content/derive.js';
 import type { JsonLdImage } from '../../content/jsonld.js';
 import type { z } from 'zod';
+import { aspectCrops } from './renditions.js';
 import type { ExpandedMediaUseSchema, MediaSchema } from './schemas.js';
 
 export type Media = z.output<typeof MediaSchema>;
@@ -38,7 +39,11 @@ export function expandArticlesMedia<A extends ArticleLike>(articles: A[], lookup
   }));
 }
 
-/** The images of an expanded article for JSON-LD: the hero first, then image blocks, each once. */
+/**
+ * The images of an expanded article for JSON-LD: the hero first, then image blocks, each once. An upload
+ * is followed by its 16x9, 4x3 and 1x1 crops (Google asks for those three ratios), at the widest allowed
+ * width its crop region fills without upscaling.
+ */
 export function jsonLdImages(article: { hero: unknown; body: readonly unknown[] }): JsonLdImage[] {
   const uses = [article.hero, ...article.body].filter((u): u is ExpandedMediaUse => !!u && typeof u === 'object' && 'display' in u && !!(u as ExpandedMediaUse).media);
   const seen = new Set<string>();
@@ -46,6 +51,9 @@ export function jsonLdImages(article: { hero: unknown; body: readonly unknown[] 
     const m = u.media!;
     if (seen.has(m.id)) return [];
     seen.add(m.id);
-    return [{ url: m.url, caption: u.display.caption ? inlineText(u.display.caption) : null, creditText: u.display.credit, copyrightNotice: m.copyrightNotice, width: m.width, height: m.height }];
+    const about = { caption: u.display.caption ? inlineText(u.display.caption) : null, creditText: u.display.credit, copyrightNotice: m.copyrightNotice };
+    // The allowed widths up to the original's are exactly the widths of its srcset list.
+    const crops = m.kind === 'upload' && m.width && m.height ? aspectCrops(m.url, m.width, m.height, m.renditions.map((r) => r.width)) : [];
+    return [{ url: m.url, ...about, width: m.width, height: m.height }, ...crops.map((c) => ({ ...about, ...c }))];
   });
 }

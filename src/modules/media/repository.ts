@@ -88,6 +88,24 @@ export function createMediaRepository(db: Db) {
         .where(and(eq(mediaUses.mediaId, mediaId), isNull(articles.deletedAt)))
         .get()?.n ?? 0;
     },
+    /** Ids of the articles (any state) whose hero or image blocks use this media item. */
+    articleIdsUsing(mediaId: string): string[] {
+      return db.selectDistinct({ id: mediaUses.articleId }).from(mediaUses).where(eq(mediaUses.mediaId, mediaId)).all().map((r) => r.id);
+    },
+    /** What the caption index of these articles is derived from. */
+    captionSources(articleIds: readonly string[]) {
+      if (!articleIds.length) return [];
+      return db.select({ id: articles.id, hero: articles.hero, body: articles.body, captions: articles.captions }).from(articles).where(inArray(articles.id, [...articleIds])).all();
+    },
+    /** Media id → its plain caption text, for the ids that exist. */
+    captionTexts(ids: readonly string[]): Map<string, string | null> {
+      if (!ids.length) return new Map();
+      return new Map(db.select({ id: media.id, text: media.captionText }).from(media).where(inArray(media.id, [...new Set(ids)])).all().map((r) => [r.id, r.text]));
+    },
+    /** Stores an article's derived caption text (the FTS update trigger reindexes it). */
+    setArticleCaptions(articleId: string, captions: string): void {
+      db.update(articles).set({ captions }).where(eq(articles.id, articleId)).run();
+    },
   };
 }
 

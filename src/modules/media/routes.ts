@@ -4,8 +4,9 @@ import { AppError, badRequest } from '../../errors.js';
 import { sendPage } from '../../http/pagination.js';
 import { IdParamsSchema, ProblemSchema } from '../../http/schemas.js';
 import { viewerOf } from '../../http/visibility.js';
+import { hasRenditionParams } from './renditions.js';
 import {
-  ExternalMediaSchema, MediaListQuerySchema, MediaListSchema, MediaPatchSchema, MediaSchema, MediaUsageSchema,
+  ExternalMediaSchema, IMAGE_TYPES, MediaListQuerySchema, MediaListSchema, MediaPatchSchema, MediaSchema, MediaUsageSchema, RenditionQuerySchema,
 } from './schemas.js';
 import { MediaMetadataSchema, type MediaMetadata, type Staged } from './service.js';
 
@@ -161,31 +162,53 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => ({ data: media.usage(request.params.id) }));
 
+  const binary = (description: string) => ({ description, content: Object.fromEntries(IMAGE_TYPES.map((t) => [t, { schema: z.string().meta({ format: 'binary' }) }])) });
+
   app.get('/:id/file', {
     schema: {
-      operationId: 'getMediaFile', tags, summary: 'Get the image bytes',
-      description: 'The stored bytes with a strong `ETag` (the SHA-256), the sniffed `Content-Type`, `Content-Length` and single-range `Range` support.',
+      operationId: 'getMediaFile', tags, summary: 'Get the image bytes, or a rendition',
+      description:
+        'Without query parameters: the stored bytes with a strong `ETag` (the SHA-256), the sniffed `Content-Type`, `Content-Length` and ' +
+        'single-range `Range` support.\n\n' +
+        'With `w` (and optionally `h`, `fit`, `format`, `q`): a rendition made with sharp, cropped around the focal point for `fit=cover`, ' +
+        'never upscaled, cached on disk, with its own strong `ETag` (from the content hash and the normalised parameters) and no `Range` ' +
+        'support. Widths come from an allow-list (RENDITION_WIDTHS); anything else, or an unknown parameter, is a 400. ' +
+        '`format=auto` reads the `Accept` header and answers with `Vary: Accept`. Media items list their srcset under `renditions`, ' +
+        'linking here. External media answer 404.',
       params: IdParamsSchema,
-      headers: z.object({ range: z.string().max(200).optional() }).meta({ description: 'Range: bytes=start-end' }),
+      querystring: RenditionQuerySchema,
+      headers: z.object({ range: z.string().max(200).optional().meta({ description: 'bytes=start-end (original bytes only).' }) }),
       response: {
-        200: z.string().meta({ format: 'binary', description: 'The image bytes.' }),
-        206: z.string().meta({ format: 'binary', description: 'The requested byte range.' }),
+        200: binary('The image bytes: the original (type sniffed at upload) or the rendition (`format`, else the original\'s; PNG for GIF).'),
+        206: z.string().meta({ format: 'binary', description: 'The requested byte range of the original.' }),
         304: z.null().meta({ description: 'Not modified (If-None-Match matched).' }),
         ...err(400, 404, 416),
       },
     },
+    // After the app-wide caching hook (which sets Vary for every GET): a negotiated format also varies on Accept.
+    onSend: async (request, reply) => {
+      if (request.query.format !== 'auto' || reply.statusCode >= 400) return;
+      const vary = String(reply.getHeader('vary') ?? '');
+      if (!/(^|,)\s*accept\s*(,|$)/i.test(vary)) void reply.header('vary', vary ? `${vary}, Accept` : 'Accept');
+    },
   }, async (request, reply) => {
     const viewer = viewerOf(request);
     const row = media.file(request.params.id, viewer);
-    const etag = `"${row.sha256}"`;
+    const rendition = hasRenditionParams(request.query) ? media.rendition(row, request.query, request.headers.accept) : undefined;
+    const etag = rendition ? rendition.plan.etag : `"${row.sha256}"`;
     void reply
       .header('etag', etag)
-      .header('accept-ranges', 'bytes')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "default-src 'none'; sandbox")
       .header('cache-control', viewer.anonymous ? 'public, max-age=300' : 'private, no-store');
+    if (!rendition) void reply.header('accept-ranges', 'bytes');
     const inm = request.headers['if-none-match'];
-    if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send(null);
+    // If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
+    if (inm && inm.split(',').some((t) => [etag, `W/${etag}`, '*'].includes(t.trim()))) return reply.code(304).send(null);
+    if (rendition) {
+      const { body, size } = await rendition.load();
+      return reply.type(rendition.plan.mimeType).header('content-length', size).send(body as never);
+    }
     const range = parseRange(request.headers.range, row.bytes);
     void reply.type(row.mimeType);
     if (range === 'unsatisfiable') {

@@ -24,6 +24,14 @@ const metadata = {
   takenAt: TimestampSchema,
 };
 
+export const MediaRenditionSchema = z
+  .object({
+    width: z.number().int(),
+    height: z.number().int(),
+    url: z.string().meta({ description: 'The file URL with `?w=`: the original\'s format, scaled to this width.' }),
+  })
+  .meta({ id: 'MediaRendition', description: 'One srcset candidate.', example: { width: 640, height: 427, url: 'http://localhost:3000/v1/media/01JD3Q8Z6V0R8Y5M2K1N4P7S9T/file?w=640' } });
+
 export const MediaSchema = z
   .object({
     id: IdSchema,
@@ -43,6 +51,9 @@ export const MediaSchema = z
     source: MediaSourceSchema.nullable(),
     focalPoint: FocalPointSchema.nullable(),
     takenAt: TimestampSchema.nullable(),
+    renditions: z.array(MediaRenditionSchema).meta({
+      description: 'srcset-ready renditions of an upload, narrowest first: one per configured width (RENDITION_WIDTHS) not wider than the original. Empty for external media.',
+    }),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -64,6 +75,29 @@ export const MediaListQuerySchema = z.strictObject({
   credit: z.string().max(200).optional().meta({ description: 'Exact credit line.' }),
   mimeType: z.enum(IMAGE_TYPES).optional(),
 });
+
+export const RENDITION_FORMATS = ['webp', 'avif', 'jpeg', 'png', 'auto'] as const;
+
+export const RenditionQuerySchema = z
+  .strictObject({
+    w: z.coerce.number().int().min(1).max(8192).optional().meta({
+      description: 'Width in pixels: one of the configured widths (RENDITION_WIDTHS, default 320, 640, 960, 1280, 1920), else 400. ' +
+        'Required with any other parameter. Never upscaled: a width above the original gives the original width.',
+    }),
+    h: z.coerce.number().int().min(16).max(4096).optional().meta({
+      description: 'Height in pixels (16..4096, needs `w`); the aspect ratio is bounded: `w/5 <= h <= 2*w`.',
+    }),
+    fit: z.enum(['cover', 'contain']).optional().meta({
+      description: 'With `h`: `cover` (default) crops to exactly w×h around the focal point (or the most salient region without one); ' +
+        '`contain` scales to fit inside w×h without cropping or padding. Without `h` it has no effect.',
+    }),
+    format: z.enum(RENDITION_FORMATS).optional().meta({
+      description: 'Output format; default the original\'s (PNG for GIF: renditions are still images). `auto` picks AVIF, then WebP, from the ' +
+        '`Accept` header, else the default, and answers with `Vary: Accept`.',
+    }),
+    q: z.coerce.number().int().min(30).max(95).optional().meta({ description: 'Quality for JPEG, WebP and AVIF, 30..95 (default 80); ignored for PNG.' }),
+  })
+  .meta({ description: 'Rendition parameters; without any of them the original bytes are served.' });
 
 export const DisplaySchema = z
   .object({

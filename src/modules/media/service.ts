@@ -4,10 +4,14 @@ import { z } from 'zod';
 import { inlineText } from '../../content/derive.js';
 import type { Viewer } from '../../db/visibility.js';
 import { AppError, conflict, type FieldError, notFound } from '../../errors.js';
+import { precondition, versionTag } from '../../http/concurrency.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import type { Journal } from '../audit/journal.js';
 import { articleStatus } from '../articles/present.js';
 import type { ArticleRow } from '../articles/repository.js';
+import { articleCaptions, captionMediaIds, type CaptionSource } from './captions.js';
 import type { Media } from './display.js';
+import { createRenditionService, type RenditionQuery, srcset } from './renditions.js';
 import type { MediaFilter, MediaInsert, MediaRepository, MediaRow } from './repository.js';
 import { ExternalMediaSchema, type MediaPatchSchema } from './schemas.js';
 import { sniffImage, type ImageInfo } from './sniff.js';
@@ -18,7 +22,14 @@ export const MediaMetadataSchema = ExternalMediaSchema.omit({ url: true });
 
 export type Staged = { tmp: string; sha256: string; bytes: number } & ImageInfo;
 
-export type MediaDeps = { repo: MediaRepository; store: MediaStore; now: () => Date; apiUrl: string; tx: <T>(fn: () => T) => T };
+export type MediaDeps = {
+  repo: MediaRepository; store: MediaStore; now: () => Date; apiUrl: string; tx: <T>(fn: () => T) => T;
+  /** The allow-list of rendition widths (config.renditionWidths), ascending. */
+  renditionWidths: readonly number[];
+  journal: Journal;
+};
+
+const mediaEvent = (m: Media, action: string) => ({ type: `media.${action}`, data: { id: m.id, kind: m.kind, url: m.url, mimeType: m.mimeType } });
 
 const metadataColumns = (m: Partial<Record<keyof MediaMetadata, unknown>>): Partial<MediaInsert> => {
   const out: Partial<MediaInsert> = {};
@@ -33,15 +44,18 @@ const metadataColumns = (m: Partial<Record<keyof MediaMetadata, unknown>>): Part
 export function createMediaService(deps: MediaDeps) {
   const { repo, store } = deps;
   const iso = () => deps.now().toISOString();
+  const renditions = createRenditionService({ store, widths: deps.renditionWidths });
+  const fileUrl = (id: string) => `${deps.apiUrl}/v1/media/${id}/file`;
 
   const toMedia = (r: MediaRow): Media => ({
     id: r.id,
     kind: r.kind,
-    url: r.kind === 'external' ? r.externalUrl! : `${deps.apiUrl}/v1/media/${r.id}/file`,
+    url: r.kind === 'external' ? r.externalUrl! : fileUrl(r.id),
     mimeType: r.mimeType, width: r.width, height: r.height, bytes: r.bytes, sha256: r.sha256,
     altText: r.altText, caption: (r.caption as Media['caption']) ?? null, creditText: r.creditText, creator: r.creator,
     copyrightNotice: r.copyrightNotice, licenseUrl: r.licenseUrl, source: (r.source as Media['source']) ?? null,
     focalPoint: (r.focalPoint as Media['focalPoint']) ?? null, takenAt: r.takenAt, createdAt: r.createdAt, updatedAt: r.updatedAt,
+    renditions: r.kind === 'upload' && r.width && r.height ? srcset(fileUrl(r.id), r.width, r.height, deps.renditionWidths) : [],
   });
 
   function mustGet(id: string, viewer: Viewer): MediaRow {
@@ -49,6 +63,21 @@ export function createMediaService(deps: MediaDeps) {
     if (!row || (viewer.anonymous && !repo.isPublic(id, viewer.now))) throw notFound('Media');
     return row;
   }
+
+  /** Re-derives the caption text the search index holds for these articles (one media lookup for all). */
+  function refreshCaptions(sources: (CaptionSource & { id: string; captions: string })[]): void {
+    const texts = repo.captionTexts([...new Set(sources.flatMap(captionMediaIds))]);
+    for (const a of sources) {
+      const captions = articleCaptions(a, texts);
+      if (captions !== a.captions) repo.setArticleCaptions(a.id, captions);
+    }
+  }
+
+  const created = (row: MediaRow): Media => {
+    const media = toMedia(row);
+    deps.journal.record({ resource: 'media', id: media.id, action: 'created', event: mediaEvent(media, 'created') });
+    return media;
+  };
 
   return {
     toMedia,
@@ -92,31 +121,53 @@ export function createMediaService(deps: MediaDeps) {
     async finishUpload(staged: Staged, filename: string | undefined, metadata: MediaMetadata): Promise<Media> {
       await store.commit(staged.tmp, staged.sha256);
       const at = iso();
-      return toMedia(repo.insert({
+      return deps.tx(() => created(repo.insert({
         id: ulid(), kind: 'upload', sha256: staged.sha256, bytes: staged.bytes, mimeType: staged.mimeType, width: staged.width, height: staged.height,
         filename: filename?.slice(0, 255) ?? null, createdAt: at, updatedAt: at, ...metadataColumns(metadata),
-      }));
+      })));
     },
 
     open: (row: { sha256: string }, range?: { start: number; end: number }) => store.open(row.sha256, range),
 
+    /** A rendition of a row from `file()`: the plan now (400 on bad parameters; enough for ETag/304), the bytes on `load()`. */
+    rendition(row: MediaRow & { sha256: string; mimeType: string }, query: RenditionQuery, accept: string | undefined) {
+      const source = { sha256: row.sha256, mimeType: row.mimeType, width: row.width, height: row.height, focalPoint: (row.focalPoint as Media['focalPoint']) ?? null };
+      const plan = renditions.plan(source, query, accept);
+      return { plan, load: () => renditions.load(source, plan) };
+    },
+
     createExternal(input: z.output<typeof ExternalMediaSchema>): Media {
       const { url, ...metadata } = input;
       const at = iso();
-      return toMedia(repo.insert({ id: ulid(), kind: 'external', externalUrl: url, createdAt: at, updatedAt: at, ...metadataColumns(metadata) }));
+      return deps.tx(() => created(repo.insert({ id: ulid(), kind: 'external', externalUrl: url, createdAt: at, updatedAt: at, ...metadataColumns(metadata) })));
     },
 
     update(id: string, patch: z.output<typeof MediaPatchSchema>): Media {
-      if (!repo.get(id)) throw notFound('Media');
-      return toMedia(repo.update(id, { ...metadataColumns(patch), updatedAt: iso() })!);
+      const current = repo.get(id);
+      if (!current) throw notFound('Media');
+      precondition(versionTag(current));
+      return deps.tx(() => {
+        const row = repo.update(id, { ...metadataColumns(patch), updatedAt: iso() })!;
+        // Articles that inherit this caption are searchable by it: their index follows in the same transaction.
+        if (patch.caption !== undefined) refreshCaptions(repo.captionSources(repo.articleIdsUsing(id)));
+        const media = toMedia(row);
+        deps.journal.record({ resource: 'media', id, action: 'updated', event: mediaEvent(media, 'updated') });
+        return media;
+      });
     },
 
     async remove(id: string, force: boolean): Promise<void> {
       const row = repo.get(id);
       if (!row) throw notFound('Media');
+      precondition(versionTag(row));
       const uses = repo.activeUseCount(id);
       if (uses > 0 && !force) throw conflict('media-in-use', `The media item is used ${uses} time(s) by articles; pass force=true to delete it anyway`);
-      deps.tx(() => repo.delete(id));
+      deps.tx(() => {
+        const users = repo.articleIdsUsing(id);
+        repo.delete(id);
+        refreshCaptions(repo.captionSources(users));
+        deps.journal.record({ resource: 'media', id, action: 'deleted', event: mediaEvent(toMedia(row), 'deleted') });
+      });
       if (row.sha256 && repo.countWithHash(row.sha256) === 0) await store.remove(row.sha256);
     },
 
@@ -126,12 +177,13 @@ export function createMediaService(deps: MediaDeps) {
       return repo.usage(id).map((u) => ({ articleId: u.articleId, blockId: u.blockId, headline: u.headline, status: u.deletedAt ? 'deleted' : articleStatus(u, now) }));
     },
 
-    /** Article write hook: the use index (hero + image blocks) is rebuilt with every write. */
+    /** Article write hook: the use index (hero + image blocks) and the caption text for search are rebuilt with every write. */
     indexArticle(row: ArticleRow): void {
       const hero = row.hero as { mediaId: string } | null;
       const blocks = row.body as { type: string; id: string; mediaId?: string }[];
       const uses = blocks.flatMap((b) => (b.type === 'image' && b.mediaId ? [{ blockId: b.id, mediaId: b.mediaId }] : []));
       repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses);
+      refreshCaptions([row]);
     },
 
     /** Article reference check: every media id in hero and image blocks exists. */

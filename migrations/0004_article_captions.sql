@@ -1,0 +1,1 @@
+ALTER TABLE `articles` ADD `captions` text DEFAULT '' NOT NULL;

@@ -1,0 +1,88 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ProblemSchema, SlugSchema } from '../../http/schemas.js';
+import { FEED_SIZE, type FeedFormat } from './service.js';
+
+const tags = ['feeds'];
+const err = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ProblemSchema]));
+
+const FeedQuerySchema = z.strictObject({
+  section: SlugSchema.optional().meta({ description: 'Section slug: only articles in that section (unknown → 404).' }),
+  tag: SlugSchema.optional().meta({ description: 'Tag slug: only articles with that tag (unknown → 404).' }),
+});
+
+const JsonFeedSchema = z
+  .object({
+    version: z.literal('https://jsonfeed.org/version/1.1'),
+    title: z.string(),
+    home_page_url: z.string(),
+    feed_url: z.string(),
+    description: z.string(),
+    authors: z.array(z.object({ name: z.string(), url: z.string().optional() })),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        url: z.string(),
+        title: z.string(),
+        content_html: z.string().meta({ description: 'The full body as HTML (the hero figure first).' }),
+        summary: z.string().optional(),
+        image: z.string().optional(),
+        date_published: z.string(),
+        date_modified: z.string(),
+        authors: z.array(z.object({ name: z.string() })).optional(),
+        tags: z.array(z.string()),
+        language: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'JsonFeed', description: 'A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).' });
+
+/** A 200 response in a media type other than JSON, documented as such. */
+const document = (type: string, description: string, schema: z.ZodType = z.string().meta({ description })) => ({ description, content: { [type]: { schema } } });
+
+const FEEDS: Record<FeedFormat, { type: string; operationId: string; summary: string; description: string; schema?: z.ZodType }> = {
+  rss: { type: 'application/rss+xml', operationId: 'getRssFeed', summary: 'RSS 2.0 feed', description: 'RSS 2.0' },
+  atom: { type: 'application/atom+xml', operationId: 'getAtomFeed', summary: 'Atom feed', description: 'Atom 1.0' },
+  json: { type: 'application/feed+json', operationId: 'getJsonFeed', summary: 'JSON Feed', description: 'JSON Feed 1.1', schema: JsonFeedSchema },
+};
+
+/** Sends a finished document as is: the Zod serializer would JSON-quote a string. */
+const sendDocument = (reply: FastifyReply, type: string, body: string) =>
+  reply.type(`${type}; charset=utf-8`).serializer((s: unknown) => s as string).send(body);
+
+/** Public syndication: feeds and sitemaps of live articles only, whoever asks. */
+const feedRoutes: FastifyPluginAsyncZod = async (app) => {
+  const feeds = app.services.feeds;
+
+  for (const [format, f] of Object.entries(FEEDS) as [FeedFormat, (typeof FEEDS)[FeedFormat]][]) {
+    app.get(`/feeds/${format}`, {
+      schema: {
+        operationId: f.operationId, tags, summary: f.summary,
+        description: `The newest ${FEED_SIZE} live articles as ${f.description}, with full content as HTML (media resolved: figures carry their caption and credit); optionally for one section and/or tag.`,
+        querystring: FeedQuerySchema,
+        response: { 200: document(f.type, `${f.description} document.`, f.schema), ...err(400, 404) },
+      },
+    }, async (request, reply) => sendDocument(reply, f.type, feeds.feed(format, request.query)));
+  }
+
+  app.get('/sitemap.xml', {
+    schema: {
+      operationId: 'getSitemap', tags, summary: 'Sitemap',
+      description: 'Every live article URL with `lastmod`. Over 50,000 URLs, a sitemap index of `?page=N` pages of 50,000 URLs each (oldest publication first, so new articles land on the last page).',
+      querystring: z.strictObject({ page: z.coerce.number().int().min(1).max(100_000).optional().meta({ description: 'Page of a sitemap index, from 1.' }) }),
+      response: { 200: document('application/xml', 'A sitemap (urlset) or a sitemap index.'), ...err(400, 404) },
+    },
+  }, async (request, reply) => sendDocument(reply, 'application/xml', feeds.sitemap(request.query.page)));
+
+  app.get('/sitemap-news.xml', {
+    schema: {
+      operationId: 'getNewsSitemap', tags, summary: 'Google News sitemap',
+      description: 'Live articles first published in the last 48 hours (at most 1,000), with publication name and language, publication date and title.',
+      querystring: z.strictObject({}),
+      response: { 200: document('application/xml', 'A Google News sitemap.'), ...err(400, 404) },
+    },
+  }, async (_request, reply) => sendDocument(reply, 'application/xml', feeds.newsSitemap()));
+};
+
+export default feedRoutes;
