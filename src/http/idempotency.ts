@@ -73,9 +73,27 @@ export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: numb
       return payload;
     }
     const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])));
-    db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body: payload.toString() }).where(where).run();
+    db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body: withoutSecret(payload.toString()) }).where(where).run();
     return payload;
   });
+}
+
+/**
+ * Secrets (API keys, webhook signing secrets) are shown once and never stored in the clear: a replay
+ * returns the created resource without its secret rather than keeping the secret for the key's lifetime.
+ */
+function withoutSecret(body: string): string {
+  if (!body.includes('"secret"')) return body;
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && 'secret' in parsed) {
+      delete parsed.secret;
+      return JSON.stringify(parsed);
+    }
+  } catch {
+    // not JSON: stored as is
+  }
+  return body;
 }
 
 /** Journal hook: marks the request's key as committed inside the write's own transaction. */

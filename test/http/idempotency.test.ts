@@ -48,3 +48,15 @@ t.test('Idempotency-Key: replay, reuse, in-flight, expiry', async (t) => {
   t.equal(expired.status, 201, 'after 24 h the key is free again');
   t.not(expired.body.id, first.body.id);
 });
+
+t.test('a replayed key creation never stores or returns the secret again', async (t) => {
+  const { app, req, admin } = await build(t);
+  const first = await req({ method: 'POST', url: '/v1/api-keys', headers: { ...admin, 'idempotency-key': 'k' }, payload: { name: 'once', role: 'editor' } });
+  t.ok(first.body.secret);
+  const replay = await req({ method: 'POST', url: '/v1/api-keys', headers: { ...admin, 'idempotency-key': 'k' }, payload: { name: 'once', role: 'editor' } });
+  t.equal(replay.status, 201);
+  t.equal(replay.body.id, first.body.id, 'the same key, not a second one');
+  t.notOk('secret' in replay.body, 'the secret was shown once');
+  const stored = app.db.sqlite.prepare('select body from idempotency_keys').all() as { body: string }[];
+  t.notOk(stored.some((r) => r.body.includes(first.body.secret)), 'no secret at rest');
+});

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql, type Placeholder } from 'drizzle-orm';
 import { countRows, type Db } from '../../db/client.js';
 import { events, webhookDeliveries, webhooks } from '../../db/schema.js';
 
@@ -20,7 +20,7 @@ const deliveryView = { ...getTableColumns(webhookDeliveries), eventType: events.
  * oldest unfinished delivery of its (webhook, resource): a resource's events go out one at a time, in order.
  * Webhooks switched off keep their deliveries pending until switched on again.
  */
-const claimable = (now: string) => sql`(
+const claimable = (now: string | Placeholder) => sql`(
   (${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.nextAttemptAt} <= ${now})
   or (${webhookDeliveries.status} = 'delivering' and ${webhookDeliveries.lockedUntil} < ${now})
 ) and not exists (
@@ -30,6 +30,8 @@ const claimable = (now: string) => sql`(
 ) and exists (select 1 from ${webhooks} where ${webhooks.id} = ${webhookDeliveries.webhookId} and ${webhooks.active} = 1)`;
 
 export function createWebhookRepository(db: Db) {
+  // The idle poll runs every 250 ms in every process: prepared once, it is one indexed lookup and no parsing.
+  const due = db.select({ one: sql`1` }).from(webhookDeliveries).where(claimable(sql.placeholder('now'))).limit(1).prepare();
   return {
     insert(row: typeof webhooks.$inferInsert): WebhookRow {
       return db.insert(webhooks).values(row).returning().get();
@@ -72,11 +74,13 @@ export function createWebhookRepository(db: Db) {
 
     /** Cheap read for the idle poll: is anything claimable now? (the claim itself takes the write lock) */
     hasDue(now: string): boolean {
-      return db.select({ one: sql`1` }).from(webhookDeliveries).where(claimable(now)).limit(1).get() !== undefined;
+      return due.get({ now }) !== undefined;
     },
     /**
      * Claims up to `limit` due deliveries in one statement: they become `delivering` with a lease until
-     * `lockedUntil`. `exclude` names the ones this process is still sending (never claimed twice here).
+     * `lockedUntil`. SQLite runs it under its one write lock, so two processes never claim the same row; on
+     * PostgreSQL the inner select takes `FOR UPDATE SKIP LOCKED` (README, "Webhooks"). `exclude` names the
+     * ones this process is still sending (never claimed twice here, even if the app clock jumps).
      */
     claim(now: string, lockedUntil: string, limit: number, exclude: readonly string[]): ClaimedDelivery[] {
       const skip = exclude.length ? sql`and ${webhookDeliveries.id} not in (${sql.join(exclude.map((id) => sql`${id}`), sql`, `)})` : sql``;
