@@ -5,7 +5,7 @@ set -o pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
 npx tap -R tap "$@" 2>&1 | tee "$out"; rc=$?
-line=$(grep -E '^# \{ total: [0-9]+' "$out" | tail -1)
+line=$(grep -aE '^# \{ total: [0-9]+' "$out" | tail -1)
 pass=$(grep -oE 'pass: [0-9]+' <<<"$line" | grep -oE '[0-9]+')
 fail=$(grep -oE 'fail: [0-9]+' <<<"$line" | grep -oE '[0-9]+')
 rm -f "$out"

@@ -6,11 +6,13 @@ import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type 
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import { openDb, type DbHandle } from './db/client.js';
+import { checkDatabase } from './db/self-check.js';
 import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerHttpCache } from './http/cache.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { registerProtections, serverOptions } from './http/protections.js';
 import { registerRequestContext } from './http/request-context.js';
 import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
@@ -58,7 +60,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config),
+    // JSON bodies; uploads have their own limit (MEDIA_MAX_BYTES). Timeouts and trustProxy: src/http/protections.ts.
     bodyLimit: 1024 * 1024,
+    ...serverOptions(config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A caller's request id is kept when it is safe to log; otherwise we make one.
     genReqId: (req) => {
@@ -75,6 +79,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.setSerializerCompiler(serializerCompiler);
 
   const handle = options.db ?? openDb(config.databaseFile, config.dbSynchronous);
+  // Refuses to start when the pragmas the durability promise rests on did not take (README, Durability).
+  checkDatabase(handle.sqlite, config.dbSynchronous);
   runMigrations(handle.db);
   const clock = options.now ?? (() => new Date());
   const services = createServices(handle, config, clock);
@@ -103,6 +109,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerErrorHandler(app);
+  // Before auth and before any route: headers, load shedding, rate limits (order explained there).
+  await registerProtections(app, config);
   registerRequestContext(app);
   registerAuth(app, services.apiKeys.authenticate);
   registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());

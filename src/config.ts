@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = (name: string) =>
@@ -14,6 +15,38 @@ const list = z
       .map((s) => s.trim())
       .filter(Boolean),
   );
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY lists. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+const isAddressOrCidr = (entry: string) => {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
+/**
+ * TRUST_PROXY: false (default: the socket address is the client), true (trust every hop: only when the
+ * proxy overwrites X-Forwarded-For), a hop count, or a comma list of proxy addresses/CIDRs.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((v, ctx): boolean | number | string[] => {
+    const value = v.trim();
+    if (value === 'false' || value === '0') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isAddressOrCidr(e));
+    if (!entries.length || bad.length) {
+      ctx.addIssue({ code: 'custom', message: `TRUST_PROXY must be true, false, a hop count or a comma list of addresses/CIDRs (bad: ${bad.join(', ') || 'empty'})` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -47,6 +80,12 @@ const ConfigSchema = z.object({
   SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),
   CACHE_MAX_AGE: z.coerce.number().int().min(0).default(60),
   CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(300),
+  TRUST_PROXY: trustProxy,
+  RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5000),
   RENDITION_WIDTHS: z
     .string()
     .default('320,640,960,1280,1920')
@@ -80,6 +119,17 @@ export type Config = Readonly<{
   cacheStaleWhileRevalidate: number;
   /** The only widths image renditions are made at. */
   renditionWidths: readonly number[];
+  /** Fastify `trustProxy`: false, true, a hop count, or proxy addresses/CIDRs. Decides `request.ip`. */
+  trustProxy: boolean | number | readonly string[];
+  /** Requests per minute per client IP (anonymous) and per API key; 0 turns that limit off. */
+  rateLimitAnonPerMinute: number;
+  rateLimitKeyPerMinute: number;
+  /** Mean event-loop delay above which requests get 503 + Retry-After; 0 turns the check off. */
+  maxEventLoopDelayMs: number;
+  /** Time to receive a whole request (headers and body); the socket is closed after it. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
 }>;
 
 export class ConfigError extends Error {}
@@ -113,6 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheMaxAge: c.CACHE_MAX_AGE,
     cacheStaleWhileRevalidate: c.CACHE_STALE_WHILE_REVALIDATE,
     renditionWidths: Object.freeze([...new Set(c.RENDITION_WIDTHS)].sort((a, b) => a - b)),
+    trustProxy: Array.isArray(c.TRUST_PROXY) ? Object.freeze(c.TRUST_PROXY) : c.TRUST_PROXY,
+    rateLimitAnonPerMinute: c.RATE_LIMIT_ANON_PER_MINUTE,
+    rateLimitKeyPerMinute: c.RATE_LIMIT_KEY_PER_MINUTE,
+    maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: c.KEEP_ALIVE_TIMEOUT_MS,
   });
 }
 

@@ -1,0 +1,241 @@
+import helmet from '@fastify/helmet';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { problem, PROBLEM_TYPE_BASE } from './error-handler.js';
+import { ProblemSchema } from './schemas.js';
+
+/**
+ * Resource protections (OWASP API4; reliability-anchors (c) cases 18, 35, 39–41): timeouts, proxy trust,
+ * security headers, load shedding and rate limits. `serverOptions` goes into the Fastify constructor;
+ * `registerProtections` runs before auth and before any route is added (see the ordering notes below).
+ */
+
+const WINDOW_MS = 60_000;
+/** Seconds a client is told to wait when the event loop lags. */
+const OVERLOAD_RETRY_AFTER_S = 5;
+/** Ops routes that orchestrators poll: never rate limited. */
+const UNLIMITED_ROUTES = new Set(['/health', '/ready']);
+
+/**
+ * Fastify constructor options. Fastify sets `server.requestTimeout` after creating the server, and on
+ * Node 20 that value does not cover a request whose body trickles in, only its headers (measured: the
+ * slow-client test in test/http/protections.test.ts; fastify/fastify#4008 is a related report), so it is
+ * also passed to `http.createServer`.
+ * Node enforces it on a timer (`connectionsCheckingInterval`, 30 s by default): checked at a tenth of the
+ * timeout, a slow client is closed within 110% of it. Header size stays Node's default (16 KiB → 431).
+ */
+export function serverOptions(config: Config) {
+  const requestTimeout = config.requestTimeoutMs;
+  return {
+    requestTimeout,
+    // Socket inactivity in either direction, e.g. a client that stops reading a response.
+    connectionTimeout: 2 * requestTimeout,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    trustProxy: trustProxyOption(config.trustProxy),
+    http: {
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.round(requestTimeout / 10))),
+    },
+    clientErrorHandler,
+    frameworkErrors,
+  };
+}
+
+/**
+ * Errors the router raises before a route is chosen (a malformed percent-escape, a path parameter over
+ * `maxParamLength`): no hook or error handler runs for them, so they are answered as problem+json here.
+ */
+function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const e =
+    error.code === 'FST_ERR_BAD_URL' ? new AppError(400, 'bad-url', 'The URL has a malformed percent-escape')
+    : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError(400, 'param-too-long', 'A path parameter is longer than 200 characters')
+    : new AppError(500, 'internal-error', 'An unexpected error occurred; it has been logged with the request id');
+  if (e.status >= 500) request.log.error({ err: error }, 'router error');
+  return reply
+    .code(e.status)
+    .header('x-content-type-options', 'nosniff')
+    .type('application/problem+json; charset=utf-8')
+    .send(JSON.stringify(problem(request, e)));
+}
+
+/**
+ * Fastify 5.12 reads a bare hop count as "trust nothing" (a client that reaches the server directly could
+ * otherwise pick its address by sending enough X-Forwarded-For entries), so TRUST_PROXY=n becomes
+ * proxy-addr's hop function: the socket peer and the n-1 addresses it forwarded for are proxies.
+ */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return Array.isArray(trust) ? [...trust] : (trust as boolean);
+}
+
+/**
+ * Errors Node reports before a request reaches Fastify (timeouts, oversized or malformed headers): answered
+ * as problem+json, like every other error, then the socket is closed.
+ */
+function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request-timeout', 'The request was not received in time']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers-too-large', 'The request headers are larger than 16 KiB']
+    : [400, 'bad-request', 'The request could not be parsed'];
+  this.log.debug({ err }, `client error: ${code}`);
+  // Never write a second status line into a response that has started.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title: STATUS_CODES[status], status, detail, code });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** The client's address as a bucket name: an IPv6 client owns its /64, so rotating within it gains nothing. */
+const addressOf = (request: FastifyRequest) => normalizeIP(request.ip);
+
+/** Authenticated callers are limited per API key (wherever they call from), anonymous ones per address. */
+const bucketOf = (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : `ip:${addressOf(request)}`);
+
+function rateLimited(limit: number, resetSeconds: number, who: string) {
+  const reset = String(Math.max(1, resetSeconds));
+  return new AppError(429, 'rate-limited', `Too many requests from this ${who}: the limit is ${limit} per minute; retry in ${reset} s`, undefined, {
+    'retry-after': reset,
+    'ratelimit-limit': String(limit),
+    'ratelimit-remaining': '0',
+    'ratelimit-reset': reset,
+  });
+}
+
+/** Swagger UI is the one HTML page: it may load its own scripts, styles and images, nothing else. */
+const DOCS_CSP = {
+  useDefaults: false as const,
+  directives: {
+    defaultSrc: ["'self'"],
+    baseUri: ["'self'"],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    imgSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+  },
+};
+
+/** Read by front ends from other sites with <img>, <link> or a feed reader: cross-origin loadable. */
+const CROSS_ORIGIN_ROUTES = [/^\/v1\/media\/:id\/file$/, /^\/v1\/feeds\//, /^\/v1\/sitemap[^/]*\.xml$/];
+
+async function registerHeaders(app: FastifyInstance) {
+  await app.register(helmet, {
+    // JSON is never rendered: nothing may load, nothing may frame it.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // HSTS belongs to whoever terminates TLS (the reverse proxy or CDN); this process speaks plain HTTP.
+    strictTransportSecurity: false,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onRoute', (route) => {
+    let helmetConfig: Record<string, unknown> | undefined;
+    if (route.url.startsWith('/docs')) helmetConfig = { contentSecurityPolicy: DOCS_CSP };
+    else if (CROSS_ORIGIN_ROUTES.some((re) => re.test(route.url))) helmetConfig = { crossOriginResourcePolicy: { policy: 'cross-origin' } };
+    if (helmetConfig) route.config = { ...route.config, helmet: helmetConfig } as typeof route.config;
+  });
+}
+
+async function registerLoadShedding(app: FastifyInstance, config: Config) {
+  if (config.maxEventLoopDelayMs <= 0) return;
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    // The mean delay is taken over windows no longer than the threshold (and 100 ms..1 s).
+    sampleInterval: Math.min(1000, Math.max(100, config.maxEventLoopDelayMs)),
+    retryAfter: OVERLOAD_RETRY_AFTER_S,
+    pressureHandler: async (request) => {
+      // Liveness answers while overloaded: restarting a busy process would only add to the load.
+      if (request.routeOptions.url === '/health') return;
+      throw new AppError(503, 'overloaded', `The server is overloaded; retry in ${OVERLOAD_RETRY_AFTER_S} s`, undefined, {
+        'retry-after': String(OVERLOAD_RETRY_AFTER_S),
+      });
+    },
+  });
+}
+
+/**
+ * Rate limits. The plugin adds its check to each route's own onRequest hooks, which Fastify runs after the
+ * app-wide ones, so auth has already set `request.principal` when the bucket is chosen. The bucket depends
+ * only on the verified key or the socket address (X-Forwarded-For counts only with TRUST_PROXY): no header,
+ * query or body field opens a fresh one. Counters live in this process (a shared store is needed once
+ * several instances serve one site).
+ */
+async function registerRateLimits(app: FastifyInstance, config: Config) {
+  const anonymous = config.rateLimitAnonPerMinute;
+  const keyed = config.rateLimitKeyPerMinute;
+  const limitOf = (key: string) => (key.startsWith('key:') ? keyed : anonymous);
+  // The contract: any limited operation may answer 429 (documented whatever this deployment's limits are).
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || route.url.startsWith('/docs') || UNLIMITED_ROUTES.has(route.url)) return;
+    const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> };
+    if (!schema.hide) schema.response = { ...(schema.response ?? {}), 429: ProblemSchema };
+  });
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    timeWindow: WINDOW_MS,
+    max: (_request, key) => limitOf(key),
+    keyGenerator: bucketOf,
+    allowList: (request, key) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? '') || limitOf(key) === 0,
+    cache: 10_000,
+    enableDraftSpec: true,
+    errorResponseBuilder: (request, context) =>
+      rateLimited(context.max, Math.ceil(context.ttl / 1000), request.principal ? 'API key' : 'address'),
+  });
+
+  // Unknown paths have no route hooks: the same buckets are charged here, after auth.
+  const charge = app.createRateLimit();
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.is404) return;
+    const state = await charge(request);
+    if (state.isAllowed) return;
+    if (state.isExceeded) throw rateLimited(state.max, state.ttlInSeconds, request.principal ? 'API key' : 'address');
+    void reply.header('ratelimit-limit', state.max).header('ratelimit-remaining', state.remaining).header('ratelimit-reset', state.ttlInSeconds);
+  });
+
+  // A request with a key that does not verify stops at auth (401) before the limiter runs. Those failures
+  // are counted per address; past the anonymous limit, a request from that address whose key does not
+  // verify gets 429 instead of 401, so junk credentials are no way around the limit and no free
+  // key-guessing loop. A valid key still passes: a neighbour behind the same NAT is not locked out.
+  if (anonymous === 0) return;
+  const authFailures = app.createRateLimit({ keyGenerator: (request) => `auth-failure:${addressOf(request)}`, max: anonymous, timeWindow: WINDOW_MS });
+  const verifies = (header: string) => {
+    const secret = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    return secret !== undefined && app.services.apiKeys.authenticate(secret) !== undefined;
+  };
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    const state = await authFailures(request, { increment: false });
+    if (state.isAllowed || state.remaining > 0 || verifies(header)) return;
+    throw rateLimited(state.max, state.ttlInSeconds, 'address (failed authentication)');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 401 && request.headers.authorization !== undefined) await authFailures(request);
+  });
+}
+
+/**
+ * Call before auth and before any route is registered: helmet first (so 503 and 429 answers carry its
+ * headers), then load shedding (cheapest refusal, before any database work), then rate limits.
+ */
+export async function registerProtections(app: FastifyInstance, config: Config) {
+  await registerHeaders(app);
+  await registerLoadShedding(app, config);
+  await registerRateLimits(app, config);
+}
