@@ -117,7 +117,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'Link', 'Location', 'Last-Modified', 'Retry-After', 'Surrogate-Key', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Link', 'Location', 'Last-Modified', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Surrogate-Key', 'X-Request-Id'],
     maxAge: 600,
   });
 }
