@@ -9,7 +9,7 @@
  * corpus comes from a seeded PRNG over a fixed vocabulary with Zipf-distributed word frequencies.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -139,7 +139,11 @@ const ms = (x: number) => x.toFixed(2);
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bs-search-latency-'));
   const file = join(dir, 'bench.db');
-  const config = loadConfig({ DATABASE_URL: file, MEDIA_DIR: join(dir, 'media'), SEED_DEMO: 'false', LOG_LEVEL: 'silent' });
+  // No rate limit and no load shedding: this measures the query path, and seeding blocks the event loop on purpose.
+  const config = loadConfig({
+    DATABASE_URL: file, MEDIA_DIR: join(dir, 'media'), SEED_DEMO: 'false', LOG_LEVEL: 'silent',
+    RATE_LIMIT_ANON_PER_MINUTE: '0', MAX_EVENT_LOOP_DELAY_MS: '0',
+  });
   const app = await buildApp(config);
   try {
     const s = app.services;
@@ -200,7 +204,7 @@ async function main() {
     const size = statSync(file).size;
     const lines = [
       `search latency: ${N} published articles (~600-word bodies, ${VOCABULARY.length}-word Zipf vocabulary), SQLite file ${(size / 1048576).toFixed(1)} MiB, node ${process.version}`,
-      `seeded through the article service in ${(seeded / 1000).toFixed(1)} s`,
+      `seeded through the article service in ${(seeded / 1000).toFixed(1)} s; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} (other work on the machine skews the figures)`,
       `${REQUESTS} anonymous GET /v1/search requests per query class (limit 20, after ${WARMUP} warm-up), in-process app.inject:`,
       `  one-word   (${oneWord.slice(0, 3).join(', ')}, …): p50 ${ms(one.p50)} ms  p99 ${ms(one.p99)} ms  mean ${ms(one.mean)} ms  max ${ms(one.max)} ms  matches/query ${one.matches}`,
       `  three-word (${threeWords.slice(0, 2).map((q) => `"${q}"`).join(', ')}, …): p50 ${ms(three.p50)} ms  p99 ${ms(three.p99)} ms  mean ${ms(three.mean)} ms  max ${ms(three.max)} ms  matches/query ${three.matches}`,

@@ -13,7 +13,7 @@ const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/;
 export function isSafeHref(href: string): boolean {
   if (href.length === 0 || CONTROL_OR_SPACE.test(href)) return false;
   const scheme = SCHEME.exec(href)?.[1]?.toLowerCase();
-  if (scheme === undefined) return !href.startsWith('//') && !href.startsWith('\\');
+  if (scheme === undefined) return !/^(?:\\|\/[/\\])/.test(href); // not "\\x", "//host" or "/\\host": browsers read a backslash as a slash
   if (scheme === 'mailto') return href.length > 7;
   return (scheme === 'http' || scheme === 'https') && URL.canParse(href);
 }

@@ -96,6 +96,7 @@ t.test('RSS and Atom: valid XML, live articles only, full content as HTML', asyn
   const again = await req({ method: 'GET', url: '/v1/feeds/rss', headers: { 'if-none-match': rss.headers.etag as string } });
   t.equal(again.status, 304, 'feeds are cacheable with their ETag');
   t.match(rss.headers['cache-control'], /^public/);
+  t.equal(rss.headers['surrogate-key'], `article:${n.b.id} article:${n.a.id}`, 'Surrogate-Key names the articles in the feed');
 });
 
 t.test('feeds: section and tag filters, strict query', async (t) => {

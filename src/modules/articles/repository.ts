@@ -25,8 +25,7 @@ export type SortSpec = { column: 'publishedAt' | 'updatedAt' | 'headline'; direc
 const sortKey = (column: SortSpec['column']): SQL =>
   column === 'publishedAt' ? sql`coalesce(${articles.publishedAt}, '')` : column === 'updatedAt' ? sql`${articles.updatedAt}` : sql`${articles.headline}`;
 
-/** The list's conditions, visibility predicate first; search reuses them so its filters mean the same. */
-export function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[] {
+function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[] {
   const now = viewer.now;
   return [
     articleVisibleTo(viewer),

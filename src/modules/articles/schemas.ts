@@ -172,7 +172,7 @@ export const ArticleListQuerySchema = z.strictObject({
   status: z.enum(['draft', 'scheduled', 'published', 'deleted']).optional().meta({ description: 'Editors only. `deleted` lists the trash.' }),
   publishedAfter: TimestampSchema.optional(),
   publishedBefore: TimestampSchema.optional(),
-  q: z.string().max(200).optional().meta({ description: 'Full-text search over headline, standfirst and body.' }),
+  q: z.string().max(200).optional().meta({ description: 'Full-text search over headline, standfirst, body and image captions (plain words; see GET /v1/search for ranked results).' }),
   sort: z.enum(ARTICLE_SORTS).default('-publishedAt'),
   include: IncludeSchema,
 });

@@ -63,7 +63,12 @@ const feedRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: FeedQuerySchema,
         response: { 200: document(f.type, `${f.description} document.`, f.schema), ...err(400, 404) },
       },
-    }, async (request, reply) => sendDocument(reply, f.type, feeds.feed(format, request.query)));
+    }, async (request, reply) => {
+      const { document, articleIds } = feeds.feed(format, request.query);
+      // A string skips the hook that collects ids from JSON bodies: a CDN purging an article purges its feeds too.
+      reply.surrogateKeys = new Set(articleIds.map((id) => `article:${id}`));
+      return sendDocument(reply, f.type, document);
+    });
   }
 
   app.get('/sitemap.xml', {

@@ -110,8 +110,11 @@ export function createFeedService(deps: FeedDeps) {
   }
 
   return {
-    /** The newest live articles as RSS 2.0, Atom 1.0 or JSON Feed 1.1, with full content as HTML. */
-    feed(format: FeedFormat, query: FeedQuery): string {
+    /**
+     * The newest live articles as RSS 2.0, Atom 1.0 or JSON Feed 1.1, with full content as HTML; with
+     * the ids of the articles in it, for the Surrogate-Key header.
+     */
+    feed(format: FeedFormat, query: FeedQuery): { document: string; articleIds: string[] } {
       const now = deps.now().toISOString();
       const section = query.section === undefined ? undefined : (repo.section(query.section) ?? (() => { throw notFound('Section'); })());
       const tag = query.tag === undefined ? undefined : (repo.tag(query.tag) ?? (() => { throw notFound('Tag'); })());
@@ -130,8 +133,8 @@ export function createFeedService(deps: FeedDeps) {
         feedLinks: { rss: feedUrl('rss', query), atom: feedUrl('atom', query), json: feedUrl('json', query) },
       });
       for (const a of articles) feed.addItem(item(a, format));
-      if (format === 'json') return jsonFeed(feed, articles);
-      return xmlSafe(format === 'rss' ? feed.rss2() : feed.atom1());
+      const document = format === 'json' ? jsonFeed(feed, articles) : xmlSafe(format === 'rss' ? feed.rss2() : feed.atom1());
+      return { document, articleIds: articles.map((a) => a.id) };
     },
 
     /**

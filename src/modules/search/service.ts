@@ -17,6 +17,7 @@ export type SearchDeps = {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const MARKERS = new RegExp(`(${MARK_OPEN}|${MARK_CLOSE})`, 'u');
 
 /**
  * FTS5 snippet text with private-use markers → an HTML fragment: every piece of text escaped, the markers
@@ -26,7 +27,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 export function markSnippet(raw: string): string {
   let out = '';
   let open = false;
-  for (const part of raw.split(new RegExp(`(${MARK_OPEN}|${MARK_CLOSE})`, 'u'))) {
+  for (const part of raw.split(MARKERS)) {
     if (part === MARK_OPEN) {
       if (!open) out += '<mark>';
       open = true;
