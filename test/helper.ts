@@ -48,3 +48,35 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
 
 /** A paragraph block. */
 export const para = (id: string, text: string) => ({ type: 'paragraph', id, children: [{ type: 'text', text }] });
+
+/** Counts the SQL statements the app prepares (drizzle prepares one per query), until the test ends. */
+export function countStatements(t: Test, app: FastifyInstance): { readonly n: number; reset(): void } {
+  const sqlite = app.db.sqlite;
+  const prepare = sqlite.prepare.bind(sqlite);
+  let n = 0;
+  sqlite.prepare = ((source: string) => {
+    n++;
+    return prepare(source);
+  }) as typeof sqlite.prepare;
+  t.teardown(() => {
+    sqlite.prepare = prepare;
+  });
+  return { get n() { return n; }, reset() { n = 0; } };
+}
+
+export type Part = { name: string; value: string } | { name: string; filename: string; type: string; data: Buffer };
+
+/** A multipart/form-data body, built by hand so the test controls every byte the server sees. */
+export function multipart(parts: Part[]) {
+  const boundary = `----bs${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    if ('data' in p) {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`), p.data, Buffer.from('\r\n'));
+    } else {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`));
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -1,24 +1,10 @@
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
-import { openDb } from '../../src/db/client.js';
-import { para } from '../helper.js';
+import { build, countStatements, para } from '../helper.js';
 
 /** One expanded read costs the same number of SQL statements whatever the article holds. */
 t.test('an expanded read has a fixed statement count', async (t) => {
-  const handle = openDb(':memory:');
-  let statements = 0;
-  const prepare = handle.sqlite.prepare.bind(handle.sqlite);
-  handle.sqlite.prepare = ((source: string) => {
-    statements++;
-    return prepare(source);
-  }) as typeof handle.sqlite.prepare;
-  const app = await buildApp(testConfig(), { db: handle });
-  t.teardown(async () => {
-    await app.close();
-    handle.sqlite.close();
-  });
-  const editor = { authorization: `Bearer ${app.services.apiKeys.create('e', 'editor').secret}` };
+  const { app, editor } = await build(t);
+  const counter = countStatements(t, app);
   const post = async (url: string, payload: unknown, method: 'POST' | 'PUT' = 'POST') => {
     const res = await app.inject({ method, url, headers: editor, payload: payload as object });
     t.ok(res.statusCode < 300, `${method} ${url} → ${res.statusCode} ${res.statusCode >= 300 ? res.body : ''}`);
@@ -54,10 +40,10 @@ t.test('an expanded read has a fixed statement count', async (t) => {
   const small = await articleWith(1, 'small');
   const big = await articleWith(20, 'big');
   const count = async (slug: string) => {
-    statements = 0;
+    counter.reset();
     const res = await app.inject({ method: 'GET', url: `/v1/articles/by-slug/${slug}?include=all` });
     t.equal(res.statusCode, 200);
-    return { n: statements, body: res.json() };
+    return { n: counter.n, body: res.json() };
   };
   const one = await count(small.slug);
   const twenty = await count(big.slug);
@@ -69,9 +55,9 @@ t.test('an expanded read has a fixed statement count', async (t) => {
   t.equal(one.n, twenty.n, `same statement count for 1 and 20 of everything (${one.n})`);
   t.ok(one.n <= 15, `a bounded number of statements: ${one.n}`);
 
-  statements = 0;
+  counter.reset();
   const list = await app.inject({ method: 'GET', url: '/v1/articles?limit=20&include=all' });
   t.equal(list.statusCode, 200);
   t.equal(list.json().data.length, 20);
-  t.ok(statements <= 16, `a page of 20 expanded articles costs ${statements} statements`);
+  t.ok(counter.n <= 16, `a page of 20 expanded articles costs ${counter.n} statements`);
 });

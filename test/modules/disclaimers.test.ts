@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, para, type TestApp } from '../helper.js';
+import { build, countStatements, para, type TestApp } from '../helper.js';
 
 const OPINION_TEXT = 'The statements, views and opinions expressed in this column are solely those of the author and do not necessarily represent those of this site.';
 const text = (s: string) => [{ type: 'text', text: s }];
@@ -282,16 +282,12 @@ t.test('the disclaimers expansion costs a fixed number of queries per page', asy
     const a = await article({ headline: `Column ${i}`, type: i % 2 ? 'opinion' : 'news' });
     await put(a.id, notes.map((n) => ({ disclaimerId: n.id })));
   }
-  const sqlite = app.db.sqlite;
-  const prepare = sqlite.prepare.bind(sqlite);
-  let queries = 0;
-  sqlite.prepare = ((source: string) => { queries++; return prepare(source); }) as typeof sqlite.prepare;
-  t.teardown(() => { sqlite.prepare = prepare; });
+  const counter = countStatements(t, app);
   const count = async (url: string) => {
-    queries = 0;
+    counter.reset();
     const res = await req({ method: 'GET', url });
     t.equal(res.status, 200, url);
-    return { queries, res };
+    return { queries: counter.n, res };
   };
   const one = await count('/v1/articles?limit=1&include=disclaimers');
   const six = await count('/v1/articles?limit=6&include=disclaimers');

@@ -1,9 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
-import { openDb } from '../../src/db/client.js';
-import { build, para, type TestApp } from '../helper.js';
+import { build, countStatements, para, type TestApp } from '../helper.js';
 
 const LISTS = new Set(['item', 'entry', 'url', 'category', 'dc:creator', 'sitemap', 'author']);
 // Atom links repeat; an RSS item's link does not.
@@ -229,19 +226,8 @@ t.test('sitemap-news.xml: the last 48 hours by the app clock', async (t) => {
 });
 
 t.test('a feed costs a fixed number of statements, whatever it holds', async (t) => {
-  const handle = openDb(':memory:');
-  let statements = 0;
-  const prepare = handle.sqlite.prepare.bind(handle.sqlite);
-  handle.sqlite.prepare = ((source: string) => {
-    statements++;
-    return prepare(source);
-  }) as typeof handle.sqlite.prepare;
-  const app = await buildApp(testConfig(), { db: handle });
-  t.teardown(async () => {
-    await app.close();
-    handle.sqlite.close();
-  });
-  const editor = { authorization: `Bearer ${app.services.apiKeys.create('e', 'editor').secret}` };
+  const { app, editor } = await build(t);
+  const counter = countStatements(t, app);
   const post = async (url: string, payload: object = {}) => (await app.inject({ method: 'POST', url, headers: editor, payload })).json();
   const publishSome = async (count: number, name: string) => {
     for (let i = 0; i < count; i++) {
@@ -253,10 +239,10 @@ t.test('a feed costs a fixed number of statements, whatever it holds', async (t)
     }
   };
   const count = async (url: string) => {
-    statements = 0;
+    counter.reset();
     const res = await app.inject({ method: 'GET', url });
     t.equal(res.statusCode, 200);
-    return statements;
+    return counter.n;
   };
   await publishSome(1, 'one');
   const few = await count('/v1/feeds/rss');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, para, type TestApp } from '../helper.js';
+import { build, countStatements, para, type TestApp } from '../helper.js';
 
 /** Small helpers over the HTTP API; every call goes through inject. */
 function api({ req, editor }: TestApp) {
@@ -328,16 +328,12 @@ t.test('include=related costs a fixed number of queries per page', async (t) => 
     for (const target of targets) await add(a.id, { targetArticleId: target.id });
     await add(a.id, { url: `https://example.org/${i}`, label: 'Ext' });
   }
-  const sqlite = app.db.sqlite;
-  const prepare = sqlite.prepare.bind(sqlite);
-  let queries = 0;
-  sqlite.prepare = ((source: string) => { queries++; return prepare(source); }) as typeof sqlite.prepare;
-  t.teardown(() => { sqlite.prepare = prepare; });
+  const counter = countStatements(t, app);
   const count = async (url: string) => {
-    queries = 0;
+    counter.reset();
     const res = await req({ method: 'GET', url });
     t.equal(res.status, 200, url);
-    return { queries, res };
+    return { queries: counter.n, res };
   };
   const one = await count('/v1/articles?limit=1&include=related');
   const six = await count('/v1/articles?limit=6&include=related');

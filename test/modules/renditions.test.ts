@@ -3,23 +3,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import t from 'tap';
 import { createMediaStore } from '../../src/modules/media/storage.js';
-import { build, para, type TestApp } from '../helper.js';
+import { build, multipart, para, type TestApp } from '../helper.js';
 
-type Part = { name: string; value: string } | { name: string; filename: string; type: string; data: Buffer };
-
-function multipart(parts: Part[]) {
-  const boundary = `----bs${Math.random().toString(16).slice(2)}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    if ('data' in p) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`), p.data, Buffer.from('\r\n'));
-    } else {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`));
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 const BACKGROUND = { r: 40, g: 80, b: 160 };
 const RED = { r: 255, g: 0, b: 0 };
