@@ -10,7 +10,7 @@ import { checkDatabase } from './db/self-check.js';
 import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
-import { registerHttpCache } from './http/cache.js';
+import { registerCors, registerHttpCache } from './http/cache.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerProtections, serverOptions } from './http/protections.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -112,6 +112,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Before auth and before any route: headers, load shedding, rate limits (order explained there).
   await registerProtections(app, config);
   registerRequestContext(app);
+  await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
   registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());
   await registerHttpCache(app, config);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../errors.js';
 import type { Principal, Role } from '../modules/api-keys/service.js';
@@ -32,6 +33,8 @@ export function registerAuth(app: FastifyInstance, authenticate: (secret: string
     const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
     schema.security = role ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }];
     schema.response = { ...(schema.response ?? {}), 401: ProblemSchema, ...(role ? { 403: ProblemSchema } : {}) };
+    // Unknown query parameters are a 400 everywhere, also on routes that take none.
+    if (!schema.querystring) schema.querystring = z.strictObject({});
   });
 
   app.addHook('onRequest', async (request) => {

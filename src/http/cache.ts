@@ -59,7 +59,7 @@ function notModified(request: FastifyRequest, reply: FastifyReply, etag: string)
  * HTTP caching for every GET: a strong ETag over the exact bytes of the representation (so it changes
  * when anything in it changes, an expanded related headline included), If-None-Match → 304,
  * Last-Modified for unexpanded articles, Cache-Control by audience, Vary, Surrogate-Key; then
- * compression and CORS.
+ * compression.
  */
 export async function registerHttpCache(app: FastifyInstance, config: Config) {
   const publicControl = `public, max-age=${config.cacheMaxAge}, stale-while-revalidate=${config.cacheStaleWhileRevalidate}`;
@@ -112,6 +112,13 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
   // After the hook above, so the ETag is computed over the identity bytes.
   // Brotli's default quality (11) costs more CPU than it saves on JSON; 4 is gzip-fast and still smaller.
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
+}
+
+/**
+ * CORS with the origin allow-list. Registered before authentication so that an error answer (401, 429)
+ * to an allowed origin still carries the grant and browser tools can read it.
+ */
+export async function registerCors(app: FastifyInstance, config: Config) {
   await app.register(cors, {
     origin: config.corsOrigins.length ? [...config.corsOrigins] : false,
     credentials: false,

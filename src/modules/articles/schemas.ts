@@ -195,7 +195,11 @@ export const RevisionSummarySchema = z
   .meta({ id: 'RevisionSummary', description: 'One entry in an article history.' });
 export const RevisionListSchema = listOf(RevisionSummarySchema, 'RevisionList', 'A page of revisions, newest first.');
 export const RevisionSchema = RevisionSummarySchema.extend({ article: ArticleSnapshotSchema }).meta({ id: 'Revision', description: 'A full snapshot of an article at one revision.' });
-export const RevisionParamsSchema = z.strictObject({ id: IdSchema, revision: z.coerce.number().int().min(1) });
+export const RevisionParamsSchema = z.strictObject({
+  id: IdSchema,
+  // Decimal digits only: "0x10" or "1e3" are not revision numbers.
+  revision: z.string().regex(/^[1-9][0-9]{0,8}$/, 'a revision number (1, 2, 3…)').transform(Number),
+});
 
 export const CORRECTION_KINDS = ['correction', 'clarification', 'update', 'retraction'] as const;
 export const NewCorrectionSchema = z

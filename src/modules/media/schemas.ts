@@ -71,7 +71,12 @@ export const MediaPatchSchema = z
 
 export const MediaListQuerySchema = z.strictObject({
   ...PagingQuery,
-  q: z.string().max(200).optional().meta({ description: 'Words in the caption, alt text, credit or creator.' }),
+  q: z
+    .string()
+    .max(200)
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'control characters are not allowed')
+    .optional()
+    .meta({ description: 'Words in the caption, alt text, credit or creator.' }),
   credit: z.string().max(200).optional().meta({ description: 'Exact credit line.' }),
   mimeType: z.enum(IMAGE_TYPES).optional(),
 });
