@@ -287,3 +287,28 @@ t.test('corrections and JSON-LD', async (t) => {
   t.match(ld.headers['content-type'], /application\/ld\+json/);
   t.match(ld.body, { '@context': 'https://schema.org', '@type': 'OpinionNewsArticle', headline: 'Opinion piece', description: 'Summary', dateModified: clock.now.toISOString(), author: [{ '@type': 'Person', name: 'Ann Writer', url: 'https://example.org/ann' }], sourceOrganization: { name: 'TASS' } });
 });
+
+t.test('editor lists page through drafts (no publishedAt) and live articles alike', async (t) => {
+  const { req, editor, clock } = await build(t);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    clock.advance(1000);
+    const a = (await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: `Mixed ${i}` } })).body;
+    if (i % 2 === 0) await req({ method: 'POST', url: `/v1/articles/${a.id}/publish`, headers: editor });
+    ids.push(a.id);
+  }
+  for (const sort of ['-publishedAt', 'publishedAt']) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let guard = 0; guard < 10; guard++) {
+      const page: any = await req({ method: 'GET', url: `/v1/articles?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: editor });
+      seen.push(...page.body.data.map((x: any) => x.id));
+      cursor = page.body.page.nextCursor;
+      if (!cursor) break;
+    }
+    t.equal(seen.length, 5, `${sort}: every article once`);
+    t.equal(new Set(seen).size, 5, `${sort}: no repeats`);
+    const drafts = seen.filter((id) => [1, 3].includes(ids.indexOf(id)));
+    t.same(sort === '-publishedAt' ? seen.slice(3).sort() : seen.slice(0, 2).sort(), drafts.sort(), `${sort}: drafts sort together (last descending, first ascending)`);
+  }
+});

@@ -22,8 +22,24 @@ export type ArticleFilter = {
 export type SortSpec = { column: 'publishedAt' | 'updatedAt' | 'headline'; direction: 'asc' | 'desc' };
 
 // Drafts have no publishedAt; '' keeps them in one deterministic place of the order.
+// The bare column, so the (status, deleted_at, published_at, id) index gives the order without a sort.
 const sortKey = (column: SortSpec['column']): SQL =>
-  column === 'publishedAt' ? sql`coalesce(${articles.publishedAt}, '')` : column === 'updatedAt' ? sql`${articles.updatedAt}` : sql`${articles.headline}`;
+  column === 'publishedAt' ? sql`${articles.publishedAt}` : column === 'updatedAt' ? sql`${articles.updatedAt}` : sql`${articles.headline}`;
+
+/**
+ * Rows after the cursor (key, id) in the list order. Drafts have no publishedAt: SQLite orders NULL
+ * before every value, so NULL keys come first ascending and last descending.
+ */
+function after(key: SQL, k: string | number | null, id: string, desc: boolean, nullable: boolean): SQL {
+  const cmp = sql.raw(desc ? '<' : '>');
+  if (k === null) {
+    const sameNull = sql`(${key} is null and ${articles.id} ${cmp} ${id})`;
+    return desc ? sameNull : sql`(${sameNull} or ${key} is not null)`;
+  }
+  // A row-value comparison walks the index from the cursor on: deep pages cost what the first one does.
+  const beyond = sql`((${key}, ${articles.id}) ${cmp} (${k}, ${id}))`;
+  return desc && nullable ? sql`(${beyond} or ${key} is null)` : beyond;
+}
 
 function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[] {
   const now = viewer.now;
@@ -106,10 +122,11 @@ export function createArticleRepository(db: Db) {
       for (const r of rows) out.get(r.articleId)?.push({ authorId: r.authorId, role: r.role });
       return out;
     },
-    list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, after: { key: string | number | null; id: string } | undefined, limit: number): ArticleRow[] {
+    list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, cursor: { key: string | number | null; id: string } | undefined, limit: number): ArticleRow[] {
       const key = sortKey(sort.column);
-      const cmp = sort.direction === 'desc' ? sql.raw('<') : sql.raw('>');
-      const keyset = after ? sql`(${key} ${cmp} ${after.key} or (${key} = ${after.key} and ${articles.id} ${cmp} ${after.id}))` : undefined;
+      // Live articles always have publishedAt: anonymous lists never need the NULL branch.
+      const nullable = sort.column === 'publishedAt' && !viewer.anonymous;
+      const keyset = cursor ? after(key, cursor.key, cursor.id, sort.direction === 'desc', nullable) : undefined;
       const order = sort.direction === 'desc' ? [desc(key), desc(articles.id)] : [asc(key), asc(articles.id)];
       return db.select().from(articles).where(and(...filterConditions(filter, viewer), keyset)).orderBy(...order).limit(limit).all();
     },

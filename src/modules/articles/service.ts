@@ -159,7 +159,7 @@ export function createArticleService(deps: ArticleDeps) {
       const rows = repo.list(filter, viewer, sort, after, q.limit + 1);
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
-      const keyOf = (r: ArticleRow) => (sort.column === 'publishedAt' ? (r.publishedAt ?? '') : sort.column === 'updatedAt' ? r.updatedAt : r.headline);
+      const keyOf = (r: ArticleRow) => (sort.column === 'publishedAt' ? r.publishedAt : sort.column === 'updatedAt' ? r.updatedAt : r.headline);
       return {
         data: presentArticles(page, q.include ?? [], viewer, deps),
         total: repo.count(filter, viewer),
