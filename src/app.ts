@@ -82,6 +82,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Refuses to start when the pragmas the durability promise rests on did not take (README, Durability).
   checkDatabase(handle.sqlite, config.dbSynchronous);
   runMigrations(handle.db);
+  // Planner statistics (ANALYZE where they are missing or stale): without them SQLite reads "id IN (…) and
+  // live" through the live-articles index instead of the primary key (bench/results/profiles).
+  handle.sqlite.pragma('optimize=0x10002');
   const clock = options.now ?? (() => new Date());
   const services = createServices(handle, config, clock);
   if (config.adminApiKey && services.apiKeys.ensureBootstrapAdmin(config.adminApiKey)) {
