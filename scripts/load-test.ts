@@ -19,13 +19,11 @@
  * RATE_LIMIT_KEY_PER_MINUTE are set; load shedding (MAX_EVENT_LOOP_DELAY_MS) keeps the server default, so a 503
  * from it fails the run. DB_SYNCHRONOUS, REQUEST_TIMEOUT_MS and KEEP_ALIVE_TIMEOUT_MS are passed through.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServer as start, stopServer as stop, type ServerProcess } from '../test/hardening/server-process.js';
 
 // autocannon ships no type declarations: the little of its API used here, typed locally.
 type AutocannonRequest = {
@@ -57,7 +55,6 @@ type AutocannonInstance = {
 type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const int = (name: string, fallback: number, min: number) => {
   const raw = process.env[name];
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -85,7 +82,6 @@ function prng(seed: number) {
 }
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const WORDS = `harbour council budget election minister crisis border trade energy prices storm flood rescue hospital
@@ -96,71 +92,25 @@ coach injury season climate glacier wildfire volcano satellite rocket telescope 
 const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 /** Server settings the caller may set for the run. */
 const passThrough = (names: string[]) => Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]!]));
 
-type Proc = { child: ChildProcess; base: string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; output: () => string };
-
-async function startServer(dbFile: string, mediaDir: string): Promise<Proc> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const nodeArgs = (process.env.LOAD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, TMPDIR: tmpdir(),
-        PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, MEDIA_DIR: mediaDir,
-        SEED_DEMO: 'false', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn',
-        // One load generator on one address with one editor key would only measure the rate limiter: its limits
-        // are off unless set in the environment. Load shedding (MAX_EVENT_LOOP_DELAY_MS) keeps the server default.
-        RATE_LIMIT_ANON_PER_MINUTE: '0', RATE_LIMIT_KEY_PER_MINUTE: '0',
-        ...passThrough(['DB_SYNCHRONOUS', 'RATE_LIMIT_ANON_PER_MINUTE', 'RATE_LIMIT_KEY_PER_MINUTE', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const keep = (d: Buffer) => { out = (out + d.toString()).slice(-50_000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    let exited = false;
-    void exit.then(() => { exited = true; });
-    const proc = { child, base: `http://127.0.0.1:${port}`, exit, output: () => out };
-    current = proc;
-    const deadline = Date.now() + 30_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const res = await fetch(`${proc.base}/ready`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return proc;
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
-    if (!exited) throw new Error(`the server did not become ready within 30 s\n${out}`);
-    if (attempt < 3 && /EADDRINUSE/.test(out)) continue;
-    throw new Error(`the server exited before it was ready\n${out}`);
-  }
-}
+const startServer = (dbFile: string, mediaDir: string): Promise<ServerProcess> => start({
+  dbFile, mediaDir, adminKey: ADMIN_KEY,
+  nodeArgs: (process.env.LOAD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+  env: {
+    // One load generator on one address with one editor key would only measure the rate limiter: its limits
+    // are off unless set in the environment. Load shedding (MAX_EVENT_LOOP_DELAY_MS) keeps the server default.
+    RATE_LIMIT_ANON_PER_MINUTE: '0', RATE_LIMIT_KEY_PER_MINUTE: '0',
+    ...passThrough(['DB_SYNCHRONOUS', 'RATE_LIMIT_ANON_PER_MINUTE', 'RATE_LIMIT_KEY_PER_MINUTE', 'MAX_EVENT_LOOP_DELAY_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']),
+  },
+  outputLimit: 50_000,
+  onSpawn: (proc) => { current = proc; },
+});
 
 /** The server process, stopped on every way out of this script. */
-let current: Proc | undefined;
-async function stopServer(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
-  const proc = current;
-  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return undefined;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
-  const result = await proc.exit;
-  clearTimeout(timer);
-  return result;
-}
+let current: ServerProcess | undefined;
+const stopServer = () => stop(current);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     current?.child.kill('SIGKILL');

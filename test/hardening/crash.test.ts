@@ -12,15 +12,12 @@
  * `CRASH_LOOPS=50 npx tap --timeout=900 test/hardening/crash.test.ts`.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { NO_PROTECTIONS, ServerRegistry, sleep, startServer as start, within, type ServerProcess } from './server-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOOPS = Math.max(1, Number(process.env.CRASH_LOOPS ?? 5) || 5);
 const SEED = Number(process.env.CRASH_SEED ?? 20260043) >>> 0;
 const WRITERS = 16;
@@ -39,82 +36,13 @@ function prng(seed: number) {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const registry = new ServerRegistry();
 
-/** Rejects after `ms` with a message naming what was awaited (every wait in this file is bounded). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
-  ]);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-type Proc = {
-  child: ChildProcess;
-  base: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-};
-
-const running = new Set<ChildProcess>();
-
-/** `node --import tsx src/server.ts` on the given files, LOG_LEVEL=warn; resolves once /ready answers 200. */
-async function startServer(dbFile: string, mediaDir: string): Promise<Proc> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      // A clean environment: not tap's NODE_OPTIONS loaders or coverage hooks.
-      env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, TMPDIR: tmpdir(),
-        PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, MEDIA_DIR: mediaDir,
-        SEED_DEMO: 'false', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn',
-        // Rate limits and load shedding are tested elsewhere (test/http/protections.test.ts). Here they would
-        // throttle one client's burst (per key/address), or shed it with 503 when a busy CI machine starves
-        // the process: neither is what these tests are about.
-        RATE_LIMIT_KEY_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', MAX_EVENT_LOOP_DELAY_MS: '0',
-        ...(process.env.DB_SYNCHRONOUS ? { DB_SYNCHRONOUS: process.env.DB_SYNCHRONOUS } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let out = '';
-    const keep = (d: Buffer) => { out = (out + d.toString()).slice(-20_000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
-    });
-    const base = `http://127.0.0.1:${port}`;
-    let exited = false;
-    void exit.then(() => { exited = true; });
-    const deadline = Date.now() + 30_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return { child, base, exit, output: () => out };
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
-    if (!exited) {
-      child.kill('SIGKILL');
-      await exit;
-      throw new Error(`the server did not become ready within 30 s\n${out}`);
-    }
-    if (attempt < 3 && /EADDRINUSE/.test(out)) continue; // the free port was taken in between: try another
-    throw new Error(`the server exited before it was ready\n${out}`);
-  }
-}
+/** A server on the given files with rate limits and load shedding off; DB_SYNCHRONOUS passed through. */
+const startServer = (dbFile: string, mediaDir: string): Promise<ServerProcess> => start({
+  dbFile, mediaDir, adminKey: ADMIN_KEY, registry,
+  env: { ...NO_PROTECTIONS, ...(process.env.DB_SYNCHRONOUS ? { DB_SYNCHRONOUS: process.env.DB_SYNCHRONOUS } : {}) },
+});
 
 async function api(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -143,7 +71,7 @@ const mediaDir = join(dir, 'media');
 mkdirSync(mediaDir);
 
 t.teardown(async () => {
-  for (const child of running) child.kill('SIGKILL');
+  registry.killAll();
   await sleep(50);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -5,95 +5,24 @@
  * the process exits 0 well within the 10 s grace delay. Every write the burst saw acknowledged is in the file.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { NO_PROTECTIONS, ServerRegistry, sleep, startServer as start, within, type ServerProcess } from './server-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN_KEY = 'shutdown-test-admin-key-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
 const BURST = 50;
 const GRACE_MS = 10_000; // close-with-grace delay in src/server.ts
 t.setTimeout(90_000);
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const registry = new ServerRegistry();
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
-  ]);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-type Proc = {
-  child: ChildProcess;
-  base: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-};
-
-const running = new Set<ChildProcess>();
-
-/** `node --import tsx src/server.ts` on the given files, LOG_LEVEL=warn; resolves once /ready answers 200. */
-async function startServer(dbFile: string, mediaDir: string): Promise<Proc> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, TMPDIR: tmpdir(),
-        PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, MEDIA_DIR: mediaDir,
-        SEED_DEMO: 'false', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn',
-        // Rate limits and load shedding are tested elsewhere (test/http/protections.test.ts). Here they would
-        // throttle one client's burst (per key/address), or shed it with 503 when a busy CI machine starves
-        // the process: neither is what these tests are about.
-        RATE_LIMIT_KEY_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', MAX_EVENT_LOOP_DELAY_MS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let out = '';
-    const keep = (d: Buffer) => { out = (out + d.toString()).slice(-20_000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
-    });
-    const base = `http://127.0.0.1:${port}`;
-    let exited = false;
-    void exit.then(() => { exited = true; });
-    const deadline = Date.now() + 30_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return { child, base, exit, output: () => out };
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
-    if (!exited) {
-      child.kill('SIGKILL');
-      await exit;
-      throw new Error(`the server did not become ready within 30 s\n${out}`);
-    }
-    if (attempt < 3 && /EADDRINUSE/.test(out)) continue;
-    throw new Error(`the server exited before it was ready\n${out}`);
-  }
-}
+/** A server on the given files with rate limits and load shedding off. */
+const startServer = (dbFile: string, mediaDir: string): Promise<ServerProcess> =>
+  start({ dbFile, mediaDir, adminKey: ADMIN_KEY, registry, env: NO_PROTECTIONS });
 
 const dir = mkdtempSync(join(tmpdir(), 'bs-shutdown-'));
 const dbFile = join(dir, 'broadsheet.db');
@@ -103,7 +32,7 @@ mkdirSync(mediaDir);
 const agent = new Agent({ keepAlive: true, maxSockets: BURST + 5 });
 
 t.teardown(async () => {
-  for (const child of running) child.kill('SIGKILL');
+  registry.killAll();
   agent.destroy();
   await sleep(50);
   rmSync(dir, { recursive: true, force: true });
