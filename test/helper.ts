@@ -50,7 +50,7 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
 export const para = (id: string, text: string) => ({ type: 'paragraph', id, children: [{ type: 'text', text }] });
 
 /** Counts the SQL statements the app prepares (drizzle prepares one per query), until the test ends. */
-export function countStatements(t: Test, app: FastifyInstance): { readonly n: number; reset(): void } {
+export function countStatements(t: Test, app: FastifyInstance) {
   const sqlite = app.db.sqlite;
   const prepare = sqlite.prepare.bind(sqlite);
   let n = 0;
@@ -61,7 +61,17 @@ export function countStatements(t: Test, app: FastifyInstance): { readonly n: nu
   t.teardown(() => {
     sqlite.prepare = prepare;
   });
-  return { get n() { return n; }, reset() { n = 0; } };
+  return {
+    get n() { return n; },
+    reset() { n = 0; },
+    /** Statements one GET costs, with its (200) answer. */
+    async get(req: TestApp['req'], url: string) {
+      n = 0;
+      const res = await req({ method: 'GET', url });
+      t.equal(res.status, 200, url);
+      return { queries: n, res };
+    },
+  };
 }
 
 export type Part = { name: string; value: string } | { name: string; filename: string; type: string; data: Buffer };

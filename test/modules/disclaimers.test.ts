@@ -283,12 +283,7 @@ t.test('the disclaimers expansion costs a fixed number of queries per page', asy
     await put(a.id, notes.map((n) => ({ disclaimerId: n.id })));
   }
   const counter = countStatements(t, app);
-  const count = async (url: string) => {
-    counter.reset();
-    const res = await req({ method: 'GET', url });
-    t.equal(res.status, 200, url);
-    return { queries: counter.n, res };
-  };
+  const count = (url: string) => counter.get(req, url);
   const one = await count('/v1/articles?limit=1&include=disclaimers');
   const six = await count('/v1/articles?limit=6&include=disclaimers');
   const plain = await count('/v1/articles?limit=6');

@@ -329,12 +329,7 @@ t.test('include=related costs a fixed number of queries per page', async (t) => 
     await add(a.id, { url: `https://example.org/${i}`, label: 'Ext' });
   }
   const counter = countStatements(t, app);
-  const count = async (url: string) => {
-    counter.reset();
-    const res = await req({ method: 'GET', url });
-    t.equal(res.status, 200, url);
-    return { queries: counter.n, res };
-  };
+  const count = (url: string) => counter.get(req, url);
   const one = await count('/v1/articles?limit=1&include=related');
   const six = await count('/v1/articles?limit=6&include=related');
   const plain = await count('/v1/articles?limit=6');

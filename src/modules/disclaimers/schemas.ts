@@ -81,14 +81,8 @@ export const DisclaimerPatchSchema = z
   })
   .meta({ id: 'DisclaimerPatch', description: 'Changes to a notice.' });
 
-export const ResolvedDisclaimerSchema = z
-  .object({
-    id: IdSchema,
-    key: z.string(),
-    kind: DisclaimerKindSchema,
-    title: z.string().nullable(),
-    body: InlinesSchema,
-    placements: z.array(PlacementSchema),
+export const ResolvedDisclaimerSchema = DisclaimerSchema.pick({ id: true, key: true, kind: true, title: true, body: true, placements: true })
+  .extend({
     source: z.enum(['rule', 'article']).meta({ description: '`rule`: attached by `appliesTo`; `article`: attached to this article.' }),
   })
   .meta({ id: 'ResolvedDisclaimer', description: 'A notice as it applies to one article. The same id appears in both slots when placed top and bottom.' });
