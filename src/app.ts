@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import { openDb, type DbHandle } from './db/client.js';
+import { dataVersionReader, openDb, type DbHandle } from './db/client.js';
 import { checkDatabase } from './db/self-check.js';
 import { runMigrations } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
@@ -14,6 +14,7 @@ import { registerCors, registerHttpCache } from './http/cache.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerProtections, serverOptions } from './http/protections.js';
 import { registerRequestContext } from './http/request-context.js';
+import { createResponseCache } from './http/response-cache.js';
 import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
 import auditRoutes from './modules/audit/routes.js';
@@ -91,6 +92,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.log.info('created the admin API key from ADMIN_API_KEY');
   }
 
+  const responseCache = config.responseCache
+    ? createResponseCache({
+      maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, clock,
+      dataVersion: dataVersionReader(handle.sqlite),
+      sourcesOf: (id) => services.relatedLinks.sourcesOf(id),
+      nextPublicationAfter: (now) => services.articles.nextPublicationAfter(now),
+    })
+    : undefined;
+  if (responseCache) services.journal.onRecord.push((w) => responseCache.invalidate(w));
+
   app.decorate('config', config);
   app.decorate('services', services);
   app.decorate('clock', clock);
@@ -118,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
   registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());
-  await registerHttpCache(app, config);
+  await registerHttpCache(app, config, responseCache);
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
   await app.register(swaggerUi, { routePrefix: '/docs' });

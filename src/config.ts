@@ -80,6 +80,9 @@ const ConfigSchema = z.object({
   SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),
   CACHE_MAX_AGE: z.coerce.number().int().min(0).default(60),
   CACHE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(300),
+  RESPONSE_CACHE: bool('RESPONSE_CACHE').default(true),
+  RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1).max(16_384).default(128),
+  RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   TRUST_PROXY: trustProxy,
   RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
@@ -117,6 +120,10 @@ export type Config = Readonly<{
   /** Cache-Control for anonymous reads: max-age and stale-while-revalidate, in seconds. */
   cacheMaxAge: number;
   cacheStaleWhileRevalidate: number;
+  /** In-process cache of anonymous answers (src/http/response-cache.ts): on/off, size bound, safety TTL. */
+  responseCache: boolean;
+  responseCacheMaxBytes: number;
+  responseCacheTtlSeconds: number;
   /** The only widths image renditions are made at. */
   renditionWidths: readonly number[];
   /** Fastify `trustProxy`: false, true, a hop count, or proxy addresses/CIDRs. Decides `request.ip`. */
@@ -162,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     siteName: c.SITE_NAME,
     cacheMaxAge: c.CACHE_MAX_AGE,
     cacheStaleWhileRevalidate: c.CACHE_STALE_WHILE_REVALIDATE,
+    responseCache: c.RESPONSE_CACHE,
+    responseCacheMaxBytes: c.RESPONSE_CACHE_MAX_MB * 1024 * 1024,
+    responseCacheTtlSeconds: c.RESPONSE_CACHE_TTL_SECONDS,
     renditionWidths: Object.freeze([...new Set(c.RENDITION_WIDTHS)].sort((a, b) => a - b)),
     trustProxy: Array.isArray(c.TRUST_PROXY) ? Object.freeze(c.TRUST_PROXY) : c.TRUST_PROXY,
     rateLimitAnonPerMinute: c.RATE_LIMIT_ANON_PER_MINUTE,

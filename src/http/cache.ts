@@ -5,6 +5,7 @@ import { constants as zlib } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { isVersioned, versionTag } from './concurrency.js';
+import { keepResponse, registerResponseCache, type ResponseCache } from './response-cache.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -61,7 +62,7 @@ function notModified(request: FastifyRequest, reply: FastifyReply, etag: string)
  * Last-Modified for unexpanded articles, Cache-Control by audience, Vary, Surrogate-Key; then
  * compression.
  */
-export async function registerHttpCache(app: FastifyInstance, config: Config) {
+export async function registerHttpCache(app: FastifyInstance, config: Config, responseCache?: ResponseCache) {
   const publicControl = `public, max-age=${config.cacheMaxAge}, stale-while-revalidate=${config.cacheStaleWhileRevalidate}`;
 
   app.addHook('preSerialization', async (request, reply, payload) => {
@@ -102,6 +103,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
       }
       void reply.header('surrogate-key', header);
     }
+    if (responseCache) keepResponse(responseCache, request, reply, payload, etag, reply.surrogateKeys ?? []);
     if (notModified(request, reply, etag)) {
       void reply.code(304).removeHeader('content-length').removeHeader('content-type');
       return '';
@@ -109,6 +111,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config) {
     return payload;
   });
 
+  if (responseCache) registerResponseCache(app, responseCache);
   // After the hook above, so the ETag is computed over the identity bytes.
   // Brotli's default quality (11) costs more CPU than it saves on JSON; 4 is gzip-fast and still smaller.
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });

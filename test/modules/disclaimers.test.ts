@@ -273,7 +273,7 @@ t.test('GET and PUT /v1/articles/{id}/disclaimers: visibility, validation, revis
 });
 
 t.test('the disclaimers expansion costs a fixed number of queries per page', async (t) => {
-  const ctx = await build(t);
+  const ctx = await build(t, { responseCache: false }); // the read path itself, not the response cache
   const { app, req } = ctx;
   const { disclaimer, opinionViews, article, put } = api(ctx);
   await opinionViews();

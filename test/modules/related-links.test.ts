@@ -318,7 +318,7 @@ t.test('every link write bumps the article revision', async (t) => {
 });
 
 t.test('include=related costs a fixed number of queries per page', async (t) => {
-  const ctx = await build(t);
+  const ctx = await build(t, { responseCache: false }); // the read path itself, not the response cache
   const { app, req, editor } = ctx;
   const { live, add } = api(ctx);
   const media = (await req({ method: 'POST', url: '/v1/media', headers: editor, payload: { url: 'https://images.example.org/x.jpg' } })).body;

@@ -65,6 +65,11 @@ function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[]
 
 export function createArticleRepository(db: Db) {
   return {
+    /** When the next scheduled article goes live (it becomes visible by comparison, with no write). */
+    nextPublicationAfter(now: string): string | undefined {
+      return db.select({ at: sql<string | null>`min(${articles.publishedAt})` }).from(articles)
+        .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now), isNull(articles.deletedAt))).get()?.at ?? undefined;
+    },
     get(id: string, viewer: Viewer): ArticleRow | undefined {
       return db.select().from(articles).where(and(eq(articles.id, id), articleVisibleTo(viewer))).get();
     },

@@ -134,6 +134,12 @@ export function createArticleService(deps: ArticleDeps) {
   }
 
   return {
+    /** When the next scheduled article goes live (visibility changes then without any write). */
+    nextPublicationAfter(now: Date): Date | undefined {
+      const at = repo.nextPublicationAfter(now.toISOString());
+      return at === undefined ? undefined : new Date(at);
+    },
+
     get(id: string, include: readonly Include[], viewer: Viewer): Article {
       return read(mustGet(id, viewer), include, viewer);
     },

@@ -81,6 +81,8 @@ const feedRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => sendDocument(reply, 'application/xml', feeds.sitemap(request.query.page)));
 
   app.get('/sitemap-news.xml', {
+    // Its content moves with the clock (the last 48 hours), not only with writes.
+    config: { responseCache: false },
     schema: {
       operationId: 'getNewsSitemap', tags, summary: 'Google News sitemap',
       description: 'Live articles first published in the last 48 hours (at most 1,000), with publication name and language, publication date and title.',

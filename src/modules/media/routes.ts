@@ -165,6 +165,8 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   const binary = (description: string) => ({ description, content: Object.fromEntries(IMAGE_TYPES.map((t) => [t, { schema: z.string().meta({ format: 'binary' }) }])) });
 
   app.get('/:id/file', {
+    // Byte ranges and Accept-negotiated renditions: files are cached by their strong ETag and on disk.
+    config: { responseCache: false },
     schema: {
       operationId: 'getMediaFile', tags, summary: 'Get the image bytes, or a rendition',
       description:

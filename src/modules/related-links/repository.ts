@@ -19,6 +19,11 @@ export function createRelatedLinkRepository(db: Db) {
   return {
     listFor,
 
+    /** The articles that link to this one (whether or not the link is shown): they change when it does. */
+    sourcesOf(targetId: string): string[] {
+      return db.selectDistinct({ id: relatedLinks.articleId }).from(relatedLinks).where(eq(relatedLinks.targetArticleId, targetId)).all().map((r) => r.id);
+    },
+
     /** The links of many articles in one query, each list in order. */
     listForMany(articleIds: readonly string[]): Map<string, RelatedLinkRow[]> {
       const out = new Map<string, RelatedLinkRow[]>(articleIds.map((id) => [id, []]));

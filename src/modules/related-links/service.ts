@@ -123,6 +123,11 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
       return present([repo.listFor(articleId)], viewer)[0]!;
     },
 
+    /** Articles whose representation includes a link to this one (shown or hidden). */
+    sourcesOf(targetId: string): string[] {
+      return repo.sourcesOf(targetId);
+    },
+
     /** For `include=related`: the links of a whole page of articles, in a fixed number of queries. */
     forArticles(articleIds: readonly string[], viewer: Viewer): Map<string, RelatedLink[]> {
       const lists = repo.listForMany(articleIds);

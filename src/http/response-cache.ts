@@ -1,0 +1,257 @@
+import { LRUCache } from 'lru-cache';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { WriteRecord } from '../modules/audit/journal.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: never kept in the response cache (health checks, byte ranges, time-windowed documents). */
+    responseCache?: boolean;
+  }
+  interface FastifyRequest {
+    /** The cache's epoch when this request missed: its answer is kept only if no write came in between. */
+    responseCacheEpoch?: number;
+  }
+}
+
+type Headers = Record<string, string | number | string[]>;
+
+type Entry = {
+  body: Buffer;
+  etag: string;
+  lastModified: string | undefined;
+  headers: Headers;
+  tags: readonly string[];
+  /** Single-article reads are invalidated by id; everything else by any content write. */
+  precise: boolean;
+  br?: Buffer;
+  gzip?: Buffer;
+};
+
+export type ResponseCacheDeps = {
+  maxBytes: number;
+  ttlSeconds: number;
+  clock: () => Date;
+  /** Changes when another process committed to the database (`PRAGMA data_version`). */
+  dataVersion: () => number;
+  /** Articles whose representation links to this one. */
+  sourcesOf: (articleId: string) => string[];
+  /** When the next scheduled article goes live. */
+  nextPublicationAfter: (now: Date) => Date | undefined;
+};
+
+/** Headers that belong to one exchange, not to the representation: never stored, never replayed. */
+const PER_REQUEST = new Set([
+  'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'content-length',
+  'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'set-cookie',
+]);
+const COMPRESS_THRESHOLD = 1024;
+const SINGLE_ARTICLE = /^\/v1\/articles\/(?!by-slug\/)([^/?]+)(?:\/(?:jsonld|related-links|disclaimers))?(?:\?|$)|^\/v1\/articles\/by-slug\//;
+
+/** The client's preferred encoding among br and gzip (q=0 refuses), or undefined for identity. */
+export function negotiateEncoding(header: string | string[] | undefined): 'br' | 'gzip' | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  let br = -1;
+  let gzip = -1;
+  let star = -1;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.find((p) => p.trim().startsWith('q='));
+    const q = qParam ? Number(qParam.trim().slice(2)) : 1;
+    const weight = Number.isFinite(q) ? q : 0;
+    if (name === 'br') br = weight;
+    else if (name === 'gzip' || name === 'x-gzip') gzip = weight;
+    else if (name === '*') star = weight;
+  }
+  if (br < 0) br = star;
+  if (gzip < 0) gzip = star;
+  if (br <= 0 && gzip <= 0) return undefined;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+const etagMatches = (header: string, etag: string) =>
+  header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+
+function notModified(request: FastifyRequest, entry: Entry): boolean {
+  const inm = request.headers['if-none-match'];
+  if (inm !== undefined) return etagMatches(inm, entry.etag);
+  const ims = request.headers['if-modified-since'];
+  if (ims && entry.lastModified) {
+    const since = Date.parse(ims);
+    return !Number.isNaN(since) && Date.parse(entry.lastModified) <= since;
+  }
+  return false;
+}
+
+/**
+ * The response cache for anonymous reads: the exact bytes, ETag and representation headers of a 200,
+ * replayed without running the handler, the serializer or the compressor. Invalidation:
+ * - a write to an article drops that article's single reads, the reads of every article that links to
+ *   it, and every collection (lists, search, feeds, sitemaps, media);
+ * - any other content write (media, disclaimers, authors, sections, tags) drops everything;
+ * - a scheduled article going live (visibility changes with no write) drops everything at that moment;
+ * - a commit by another process on the same database file (`PRAGMA data_version`) drops everything;
+ * - a safety TTL bounds what nothing above foresaw.
+ * A read that was being computed while a write came in is not kept (the epoch check), so a stale answer
+ * can never be stored after its invalidation.
+ */
+export function createResponseCache(deps: ResponseCacheDeps) {
+  const byTag = new Map<string, Set<string>>();
+  const collections = new Set<string>();
+  const untrack = (key: string, entry: Entry) => {
+    for (const tag of entry.tags) {
+      const keys = byTag.get(tag);
+      keys?.delete(key);
+      if (keys?.size === 0) byTag.delete(tag);
+    }
+    collections.delete(key);
+  };
+  const lru = new LRUCache<string, Entry>({
+    maxSize: deps.maxBytes,
+    sizeCalculation: (e) => e.body.length + (e.br?.length ?? 0) + (e.gzip?.length ?? 0) + 512,
+    ttl: deps.ttlSeconds * 1000,
+    dispose: (entry, key) => untrack(key, entry),
+  });
+  let epoch = 0;
+  let dataVersion = deps.dataVersion();
+  let nextTransition: number | undefined;
+  let transitionKnown = false;
+
+  const clear = () => {
+    epoch++;
+    lru.clear();
+    transitionKnown = false;
+  };
+  const dropTag = (tag: string) => {
+    const keys = byTag.get(tag);
+    if (keys) for (const key of [...keys]) lru.delete(key);
+  };
+
+  /** Everything that can make stored entries wrong without this process writing. */
+  const revalidate = () => {
+    const version = deps.dataVersion();
+    if (version !== dataVersion) {
+      dataVersion = version;
+      clear();
+    }
+    if (transitionKnown && nextTransition !== undefined && deps.clock().getTime() >= nextTransition) clear();
+  };
+
+  return {
+    get size() {
+      return lru.size;
+    },
+    get epoch() {
+      return epoch;
+    },
+
+    lookup(key: string): Entry | undefined {
+      if (lru.size === 0) return undefined;
+      revalidate();
+      return lru.get(key);
+    },
+
+    store(key: string, since: number, entry: Omit<Entry, 'precise'>): void {
+      revalidate();
+      if (since !== epoch) return;
+      if (!transitionKnown) {
+        nextTransition = deps.nextPublicationAfter(deps.clock())?.getTime();
+        transitionKnown = true;
+      }
+      const precise = SINGLE_ARTICLE.test(key);
+      lru.set(key, { ...entry, precise });
+      for (const tag of entry.tags) {
+        let keys = byTag.get(tag);
+        if (!keys) byTag.set(tag, (keys = new Set()));
+        keys.add(key);
+      }
+      if (!precise) collections.add(key);
+    },
+
+    /** Called for every write, inside its transaction (so before any later read can run). */
+    invalidate(w: Pick<WriteRecord, 'resource' | 'id'>): void {
+      if (w.resource === 'api-key' || w.resource === 'webhook') return;
+      if (w.resource !== 'article') return clear();
+      epoch++;
+      transitionKnown = false;
+      if (lru.size === 0) return;
+      dropTag(`article:${w.id}`);
+      for (const source of deps.sourcesOf(w.id)) dropTag(`article:${source}`);
+      for (const key of [...collections]) lru.delete(key);
+    },
+
+    clear,
+
+    /** The stored body in the encoding the client prefers (compressed once, on first demand). */
+    body(entry: Entry, encoding: 'br' | 'gzip' | undefined): Buffer {
+      if (!encoding || entry.body.length < COMPRESS_THRESHOLD) return entry.body;
+      if (encoding === 'br') return (entry.br ??= brotliCompressSync(entry.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } }));
+      return (entry.gzip ??= gzipSync(entry.body));
+    },
+  };
+}
+
+export type ResponseCache = ReturnType<typeof createResponseCache>;
+
+const cacheable = (request: FastifyRequest) =>
+  request.method === 'GET' && request.headers.authorization === undefined && request.headers.range === undefined;
+
+/**
+ * Wires the cache into the request lifecycle. The lookup is appended to each route's own onRequest
+ * hooks, after the rate limiter's (registered earlier), so cached answers are still counted and limited.
+ */
+export function registerResponseCache(app: FastifyInstance, cache: ResponseCache) {
+  const lookup: onRequestHookHandler = function (request, reply, done) {
+    if (!cacheable(request)) return done();
+    const entry = cache.lookup(request.url);
+    if (!entry) {
+      request.responseCacheEpoch = cache.epoch;
+      return done();
+    }
+    serve(request, reply, entry);
+  };
+
+  function serve(request: FastifyRequest, reply: FastifyReply, entry: Entry) {
+    const headers: Headers = { ...(reply.getHeaders() as Headers), ...entry.headers, 'x-request-id': request.id };
+    reply.hijack();
+    const res = reply.raw;
+    if (notModified(request, entry)) {
+      delete headers['content-type'];
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const encoding = negotiateEncoding(request.headers['accept-encoding']);
+    const body = cache.body(entry, encoding);
+    if (body !== entry.body) headers['content-encoding'] = encoding!;
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(body);
+  }
+
+  app.addHook('onRoute', (route) => {
+    if (route.method !== 'GET' && !(Array.isArray(route.method) && route.method.includes('GET'))) return;
+    if (route.config?.responseCache === false || route.url.startsWith('/docs')) return;
+    const hooks = route.onRequest;
+    route.onRequest = hooks === undefined ? [lookup] : Array.isArray(hooks) ? [...hooks, lookup] : [hooks, lookup];
+  });
+}
+
+/** Keeps a 200 for anonymous readers (called from the HTTP cache's onSend, once the ETag is known). */
+export function keepResponse(cache: ResponseCache, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer, etag: string, tags: Iterable<string>) {
+  const since = request.responseCacheEpoch;
+  if (since === undefined || request.principal || !cacheable(request)) return;
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined || PER_REQUEST.has(name) || name.startsWith('access-control-')) continue;
+    headers[name] = value as Headers[string];
+  }
+  const lastModified = reply.getHeader('last-modified') as string | undefined;
+  const tagList = [...tags];
+  const id = (request.params as Record<string, unknown> | undefined)?.id;
+  if (typeof id === 'string' && request.url.startsWith('/v1/articles/')) tagList.push(`article:${id}`);
+  cache.store(request.url, since, { body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), etag, lastModified, headers, tags: tagList });
+}
