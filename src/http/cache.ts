@@ -84,7 +84,10 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
-    void reply.header('vary', 'Authorization, Accept-Encoding');
+    // Keeps CORS's `Origin`; lower-case token because @fastify/compress appends its own 'accept-encoding'
+    // unless it finds exactly that.
+    const vary = reply.getHeader('vary');
+    void reply.header('vary', vary ? `${String(vary)}, Authorization, accept-encoding` : 'Authorization, accept-encoding');
     if (reply.statusCode >= 400) {
       void reply.header('cache-control', 'no-store');
       return payload;

@@ -61,6 +61,7 @@ t.test('compression and CORS', async (t) => {
   }
   const gz = await app.inject({ method: 'GET', url: '/v1/articles', headers: { 'accept-encoding': 'gzip' } });
   t.equal(gz.headers['content-encoding'], 'gzip');
+  t.equal(gz.headers.vary, 'Origin, Authorization, accept-encoding', 'each Vary token once, CORS\'s Origin kept');
   t.equal(JSON.parse(gunzipSync(gz.rawPayload).toString()).page.total, 5);
   const plain = await app.inject({ method: 'GET', url: '/v1/articles' });
   t.equal(gz.headers.etag, plain.headers.etag, 'the ETag names the representation, whatever the transfer encoding');
