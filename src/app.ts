@@ -15,7 +15,7 @@ import { registerIdempotency } from './http/idempotency.js';
 import { registerProtections, serverOptions } from './http/protections.js';
 import { registerRequestContext } from './http/request-context.js';
 import { createResponseCache } from './http/response-cache.js';
-import { openapiOptions, openapiTransform, pruneUnusedSchemas } from './http/openapi.js';
+import { openapiOptions, openapiTransform, finishDocument } from './http/openapi.js';
 import apiKeyRoutes from './modules/api-keys/routes.js';
 import auditRoutes from './modules/audit/routes.js';
 import articleRoutes from './modules/articles/routes.js';
@@ -131,7 +131,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());
   await registerHttpCache(app, config, responseCache);
 
-  await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => pruneUnusedSchemas(jsonSchemaTransformObject(doc) as never) });
+  await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never) });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Multipart is parsed only by the routes that ask for it (media upload), with their own limits.
   await app.register(multipart, { limits: { fileSize: config.mediaMaxBytes, files: 1, fields: 20, parts: 25 } });

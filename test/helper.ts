@@ -49,17 +49,27 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
 /** A paragraph block. */
 export const para = (id: string, text: string) => ({ type: 'paragraph', id, children: [{ type: 'text', text }] });
 
-/** Counts the SQL statements the app prepares (drizzle prepares one per query), until the test ends. */
+/**
+ * Counts the SQL statements the app runs (every all/get/run/iterate of a statement of this database;
+ * statements are prepared once and reused, so counting prepares would miss them), until the test ends.
+ * PRAGMAs are not counted: the response cache's cross-process check runs one now and then.
+ */
 export function countStatements(t: Test, app: FastifyInstance) {
   const sqlite = app.db.sqlite;
-  const prepare = sqlite.prepare.bind(sqlite);
+  type Run = (this: { database: unknown; source: string }, ...args: unknown[]) => unknown;
+  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<string, Run>;
+  const methods = ['all', 'get', 'run', 'iterate'] as const;
+  const originals = methods.map((m) => proto[m]!);
   let n = 0;
-  sqlite.prepare = ((source: string) => {
-    n++;
-    return prepare(source);
-  }) as typeof sqlite.prepare;
+  methods.forEach((m, i) => {
+    const original = originals[i]!;
+    proto[m] = function (...args) {
+      if (this.database === sqlite && !/^\s*pragma/i.test(this.source)) n++;
+      return original.apply(this, args);
+    };
+  });
   t.teardown(() => {
-    sqlite.prepare = prepare;
+    methods.forEach((m, i) => { proto[m] = originals[i]!; });
   });
   return {
     get n() { return n; },

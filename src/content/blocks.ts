@@ -30,6 +30,9 @@ export const HttpUrlSchema = z
   .refine(isHttpUrl, { message: 'must be an absolute http(s) URL' })
   .meta({ description: 'An absolute http or https URL.', example: 'https://www.reuters.com/' });
 
+/** The discriminator of a node or block: always the given literal. */
+const typeOf = <T extends string>(type: T, what: string) => z.literal(type).meta({ description: `Always \`${type}\`: ${what}.` });
+
 export const newBlockId = () => `b_${randomBytes(6).toString('hex')}`;
 
 const BlockIdSchema = z
@@ -44,65 +47,73 @@ export const MarkSchema = z
 
 export const TextNodeSchema = z
   .strictObject({
-    type: z.literal('text'),
-    text: z.string().max(100_000),
+    type: typeOf('text', 'a run of text'),
+    text: z.string().max(100_000).meta({ description: 'The text itself, plain (never HTML: renderers escape it). Up to 100,000 characters.', example: 'On January 10th, TASS reported that Moscow and Beijing have made an agreement…' }),
     marks: z
       .array(MarkSchema)
       .max(7)
       .refine((m) => new Set(m).size === m.length, { message: 'marks must be unique' })
-      .optional(),
+      .optional()
+      .meta({ description: 'Formatting applied to the whole run, each mark at most once. Absent: plain text.', example: ['italic'] }),
   })
   .meta({ id: 'TextNode', description: 'A run of text with optional marks.' });
 
 export const LinkNodeSchema = z
   .strictObject({
-    type: z.literal('link'),
+    type: typeOf('link', 'a hyperlink'),
     href: z
       .string()
       .max(2048)
-      .refine(isSafeHref, { message: 'href must be http(s), mailto or a relative path' }),
-    articleId: z.string().min(1).max(64).optional().meta({ description: 'Set when the link points at another Broadsheet article.' }),
-    children: z.array(TextNodeSchema).min(1).max(100),
+      .refine(isSafeHref, { message: 'href must be http(s), mailto or a relative path' })
+      .meta({
+        description: 'The target: an absolute `http:`/`https:` URL, a `mailto:` address or a relative path. `javascript:`, `data:` and other schemes, ' +
+          'spaces and control characters are refused (400).',
+        example: 'https://tass.com/',
+      }),
+    articleId: z.string().min(1).max(64).optional().meta({
+      description: 'Set when the link points at another Broadsheet article: its id (rendered as `data-article-id`, so a front end can resolve the current URL).',
+    }),
+    children: z.array(TextNodeSchema).min(1).max(100).meta({ description: 'The linked text: 1 to 100 text nodes (links never nest).' }),
   })
   .meta({ id: 'LinkNode', description: 'A hyperlink around text nodes (links never nest).' });
 
-export const BreakNodeSchema = z.strictObject({ type: z.literal('break') }).meta({ id: 'BreakNode', description: 'A line break.' });
+export const BreakNodeSchema = z.strictObject({ type: typeOf('break', 'a line break inside a block') }).meta({ id: 'BreakNode', description: 'A line break.' });
 
 export const InlineSchema = z
   .discriminatedUnion('type', [TextNodeSchema, LinkNodeSchema, BreakNodeSchema])
   .meta({ id: 'Inline', description: 'Inline node: text, link or line break.' });
 
-export const InlinesSchema = z.array(InlineSchema).max(10_000);
+export const InlinesSchema = z.array(InlineSchema).max(10_000).meta({ description: 'Inline content: text, link and break nodes in reading order (at most 10,000; never HTML).' });
 
 export const ParagraphBlockSchema = z
-  .strictObject({ type: z.literal('paragraph'), id: BlockIdSchema, children: InlinesSchema })
+  .strictObject({ type: typeOf('paragraph', 'a paragraph'), id: BlockIdSchema, children: InlinesSchema.meta({ description: 'The paragraph text, as inline nodes.' }) })
   .meta({ id: 'ParagraphBlock', description: 'A paragraph of inline content.' });
 
 const HeadingBlockSchema = z
   .strictObject({
-    type: z.literal('heading'),
+    type: typeOf('heading', 'a sub-heading'),
     id: BlockIdSchema,
     level: z.union([z.literal(2), z.literal(3), z.literal(4)]).meta({ description: 'Heading level 2..4 (the headline is the h1).' }),
-    children: InlinesSchema,
+    children: InlinesSchema.meta({ description: 'The heading text, as inline nodes.' }),
   })
   .meta({ id: 'HeadingBlock', description: 'A sub-heading.' });
 
 const ListItemSchema = z
   .strictObject({
-    children: InlinesSchema,
+    children: InlinesSchema.meta({ description: 'The item text, as inline nodes.' }),
     get list(): z.ZodOptional<typeof ListBlockSchema> {
-      return ListBlockSchema.optional();
+      return ListBlockSchema.optional().meta({ description: 'A list nested under this item (lists nest at most 4 levels deep).' });
     },
   })
   .meta({ id: 'ListItem', description: 'One list item, optionally with a nested list.' });
 
 export const ListBlockSchema = z
   .strictObject({
-    type: z.literal('list'),
+    type: typeOf('list', 'a list'),
     id: BlockIdSchema,
-    style: z.enum(['bullet', 'ordered']),
+    style: z.enum(['bullet', 'ordered']).meta({ description: '`bullet` (unordered, `<ul>`) or `ordered` (numbered, `<ol>`).' }),
     get items(): z.ZodArray<typeof ListItemSchema> {
-      return z.array(ListItemSchema).min(1).max(1000);
+      return z.array(ListItemSchema).min(1).max(1000).meta({ description: 'The items, in order: 1 to 1,000.' });
     },
   })
   .meta({ id: 'ListBlock', description: 'A bullet or ordered list; nesting is limited to 4 levels.' });
@@ -111,31 +122,38 @@ type ListBlock = z.output<typeof ListBlockSchema>;
 
 const BlockquoteBlockSchema = z
   .strictObject({
-    type: z.literal('blockquote'),
+    type: typeOf('blockquote', 'a quotation'),
     id: BlockIdSchema,
-    children: z.array(ParagraphBlockSchema).min(1).max(100),
+    children: z.array(ParagraphBlockSchema).min(1).max(100).meta({ description: 'The quoted text: 1 to 100 paragraphs (each with its own id).' }),
     attribution: z
       .strictObject({
-        name: z.string().min(1).max(300),
-        role: z.string().max(300).optional(),
-        source: z.string().max(300).optional(),
-        url: HttpUrlSchema.optional(),
+        name: z.string().min(1).max(300).meta({ description: 'Who is quoted: a person, or a description of them.', example: 'Kazakhstan’s Permanent Representative to the UN' }),
+        role: z.string().max(300).optional().meta({ description: 'Their role or title, when `name` does not say it.' }),
+        source: z.string().max(300).optional().meta({ description: 'Where the words come from (a statement, a publication).', example: 'UN Security Council statement' }),
+        url: HttpUrlSchema.optional().meta({ description: 'A link to the source.' }),
       })
-      .optional(),
+      .optional()
+      .meta({ description: 'The speaker, rendered as the quote\'s caption (`<figcaption>`); absent for an unattributed quote.' }),
   })
   .meta({ id: 'BlockquoteBlock', description: 'A quotation of one or more paragraphs, with its speaker.' });
 
 const PullquoteBlockSchema = z
   .strictObject({
-    type: z.literal('pullquote'),
+    type: typeOf('pullquote', 'a quote pulled out for display'),
     id: BlockIdSchema,
-    text: z.string().min(1).max(1000),
-    attribution: z.strictObject({ name: z.string().min(1).max(300), role: z.string().max(300).optional() }).optional(),
+    text: z.string().min(1).max(1000).meta({ description: 'The quote, plain text (1 to 1,000 characters).' }),
+    attribution: z
+      .strictObject({
+        name: z.string().min(1).max(300).meta({ description: 'Who said it.' }),
+        role: z.string().max(300).optional().meta({ description: 'Their role or title.' }),
+      })
+      .optional()
+      .meta({ description: 'Who said it; absent when the quote is the article\'s own words.' }),
   })
   .meta({ id: 'PullquoteBlock', description: 'A quote lifted from the text for display; not counted as body text.' });
 
 const mediaUseFields = {
-  mediaId: z.string().min(1).max(64),
+  mediaId: z.string().min(1).max(64).meta({ description: 'The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).', example: '01JD3Q8Z6V0R8Y5M2K1N4P7M3D' }),
   caption: InlinesSchema.nullable().optional().meta({ description: 'Absent: inherit the media caption. null: hide it. A value: replace it.' }),
   credit: z.string().max(500).nullable().optional().meta({ description: 'Absent: inherit the media credit. null: hide it. A value: replace it.' }),
   alt: z.string().max(1000).optional().meta({ description: 'Absent: inherit the media alt text. A value: replace it.' }),
@@ -146,21 +164,26 @@ export const MediaUseSchema = z
   .meta({ id: 'MediaUse', description: 'A use of a media item with per-use overrides of caption, credit and alt text.' });
 
 export const ImageBlockSchema = z
-  .strictObject({ type: z.literal('image'), id: BlockIdSchema, ...mediaUseFields, layout: z.enum(['inline', 'wide', 'full']).optional() })
+  .strictObject({
+    type: typeOf('image', 'an image from the media library'),
+    id: BlockIdSchema,
+    ...mediaUseFields,
+    layout: z.enum(['inline', 'wide', 'full']).optional().meta({ description: 'A hint for the front end (`data-layout` in the HTML): `inline` (text width), `wide` (beyond the text column) or `full` (edge to edge); absent: the front end\'s default.' }),
+  })
   .meta({ id: 'ImageBlock', description: 'An image from the media library, placed in the body.' });
 
 const EmbedBlockSchema = z
   .strictObject({
-    type: z.literal('embed'),
+    type: typeOf('embed', 'an embedded third-party resource'),
     id: BlockIdSchema,
-    url: HttpUrlSchema,
-    provider: z.string().max(100).optional(),
-    title: z.string().max(300).optional(),
-    caption: InlinesSchema.optional(),
+    url: HttpUrlSchema.meta({ description: 'The resource to embed (an absolute http(s) URL); the API never fetches it.', example: 'https://video.example.org/watch/ukraine-on-fire' }),
+    provider: z.string().max(100).optional().meta({ description: 'Who hosts it, for the front end to pick an embed code.', example: 'Example Video' }),
+    title: z.string().max(300).optional().meta({ description: 'A title, for accessibility (the iframe `title`).' }),
+    caption: InlinesSchema.optional().meta({ description: 'Shown under the embed, as inline nodes.' }),
   })
   .meta({ id: 'EmbedBlock', description: 'An embedded third-party resource (video, post) by URL.' });
 
-const DividerBlockSchema = z.strictObject({ type: z.literal('divider'), id: BlockIdSchema }).meta({ id: 'DividerBlock', description: 'A section break.' });
+const DividerBlockSchema = z.strictObject({ type: typeOf('divider', 'a section break'), id: BlockIdSchema }).meta({ id: 'DividerBlock', description: 'A section break.' });
 
 export const BlockSchema = z
   .discriminatedUnion('type', [

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -50,6 +50,18 @@ function reusePreparedStatements(sqlite: Database.Database) {
     return statement;
   }) as typeof sqlite.prepare;
 }
+
+/**
+ * A query built and prepared once, on first use, then run with placeholder values. drizzle otherwise
+ * builds the SQL text again on every call (its query builder was a third of an uncached read's CPU).
+ */
+export function preparedOnce<T>(build: () => T): () => T {
+  let query: T | undefined;
+  return () => (query ??= build());
+}
+
+/** `column IN` the JSON array bound to placeholder `name`: one prepared statement for any list length. */
+export const inJsonArray = (column: AnyColumn, name = 'ids'): SQL => sql`${column} in (select value from json_each(${sql.placeholder(name)}))`;
 
 /** Synchronous row count (drizzle's $count is awaitable only). */
 export function countRows(db: Db, table: SQLiteTable, where?: SQL): number {

@@ -1,4 +1,5 @@
-import { and, eq, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, lte, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { preparedOnce } from './client.js';
 import { articles } from './schema.js';
 
 /**
@@ -8,10 +9,20 @@ import { articles } from './schema.js';
 export type Viewer = { anonymous: boolean; now: string };
 
 /** THE visibility predicate: every query that can reach an article for a reader goes through it. */
-export function liveArticle(now: string): SQL {
+export function liveArticle(now: string | Placeholder): SQL {
   return and(eq(articles.status, 'published'), lte(articles.publishedAt, now), isNull(articles.deletedAt)) as SQL;
 }
 
 export function articleVisibleTo(viewer: Viewer): SQL | undefined {
   return viewer.anonymous ? liveArticle(viewer.now) : undefined;
+}
+
+/**
+ * The two prepared forms of a query that reaches articles: for anonymous readers with THE predicate (run
+ * it with `now` among the values), for editors without. Built on first use.
+ */
+export function preparedByViewer<Q>(build: (visible: SQL | undefined) => Q): (viewer: Viewer) => Q {
+  const anonymous = preparedOnce(() => build(liveArticle(sql.placeholder('now'))));
+  const editor = preparedOnce(() => build(undefined));
+  return (viewer) => (viewer.anonymous ? anonymous() : editor());
 }

@@ -31,7 +31,8 @@ export function registerAuth(app: FastifyInstance, authenticate: (secret: string
     if (route.url.startsWith('/docs') || !route.schema) return;
     const role = route.config?.role;
     const schema = route.schema as Record<string, unknown> & { response?: Record<string, unknown> };
-    schema.security = role ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }];
+    // OpenAPI 3.1 lets a non-OAuth requirement name the roles it needs: the document states each route's least role.
+    schema.security = role ? [{ bearerAuth: [role] }] : [{}, { bearerAuth: [] }];
     schema.response = { ...(schema.response ?? {}), 401: ProblemSchema, ...(role ? { 403: ProblemSchema } : {}) };
     // Unknown query parameters are a 400 everywhere, also on routes that take none.
     if (!schema.querystring) schema.querystring = z.strictObject({});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { build } from '../helper.js';
+import { IF_MATCH_OPERATIONS } from '../../src/http/openapi.js';
 
 t.test('If-Match: stale → 412 with the current ETag, nothing written', async (t) => {
   const { app, req, editor } = await build(t);
@@ -48,4 +49,37 @@ t.test('REQUIRE_IF_MATCH makes If-Match mandatory for articles', async (t) => {
   t.equal(missing.body.errors[0].pointer, '/headers/if-match');
   t.equal((await req({ method: 'PATCH', url: `/v1/articles/${a.id}`, headers: { ...editor, 'if-match': '"r1-draft"' }, payload: { headline: 'x' } })).status, 200);
   t.equal((await req({ method: 'POST', url: '/v1/tags', headers: editor, payload: { name: 'free' } })).status, 201, 'other resources stay optional');
+});
+
+t.test('every operation the document says honours If-Match answers a stale one with 412 (the document is true)', async (t) => {
+  const { app, req, editor, admin } = await build(t);
+  await app.ready();
+  const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { operationId: string; parameters?: { in: string; name: string }[]; responses: Record<string, unknown>; requestBody?: { content: Record<string, { examples?: { request?: { value: unknown } } }> } }>> };
+  const post = async (url: string, payload: Record<string, unknown>) => (await req({ method: 'POST', url, headers: editor, payload })).body;
+  const target = await post('/v1/articles', { headline: 'Target' });
+  const a = await post('/v1/articles', { headline: 'Versioned article' });
+  await req({ method: 'POST', url: `/v1/articles/${a.id}/publish`, headers: editor });
+  const link = await post(`/v1/articles/${a.id}/related-links`, { targetArticleId: target.id });
+  const ids: Record<string, string> = {
+    articles: a.id, authors: (await post('/v1/authors', { name: 'Ann Writer' })).id, sections: (await post('/v1/sections', { name: 'World' })).id,
+    tags: (await post('/v1/tags', { name: 'Peace' })).id, media: (await post('/v1/media', { url: 'https://img.example.org/a.jpg' })).id,
+    disclaimers: (await post('/v1/disclaimers', { key: 'views', body: [{ type: 'text', text: 'Views.' }] })).id,
+  };
+  // Bodies that pass validation and reference checks, so only the precondition can refuse them.
+  const bodies: Record<string, unknown> = {
+    putArticleDisclaimers: [{ disclaimerId: ids.disclaimers }], addRelatedLink: { url: 'https://example.org/x', label: 'X' },
+    replaceRelatedLinks: [{ targetArticleId: target.id }], updateRelatedLink: { label: 'Renamed' },
+    updateAuthor: { name: 'Ann Renamed' }, updateSection: { name: 'World news' }, updateTag: { name: 'Peace talks' },
+    updateMedia: { creditText: 'Pool' }, updateDisclaimer: { active: false },
+  };
+  const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })))
+    .filter(({ op }) => op.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match'));
+  t.same(documented.map(({ op }) => op.operationId).sort(), Object.keys(IF_MATCH_OPERATIONS).sort(), 'every listed operation declares If-Match');
+  for (const { path, method, op } of documented) {
+    t.ok(op.responses['412'], `${op.operationId} documents 412`);
+    const url = path.replace('{id}', ids[path.split('/')[2]!]!).replace('{linkId}', link.id).replace('{revision}', '1');
+    const payload = bodies[op.operationId] ?? op.requestBody?.content['application/json']?.examples?.request?.value;
+    const res = await req({ method: method.toUpperCase(), url, headers: { ...(op.operationId.startsWith('delete') && !url.includes('related') ? admin : editor), 'if-match': '"stale"' }, payload: payload as object });
+    t.equal(res.status, 412, `${op.operationId} (${method.toUpperCase()} ${path}): ${res.body?.code ?? ''} ${res.body?.detail ?? ''}`);
+  }
 });

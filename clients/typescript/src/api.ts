@@ -1005,8 +1005,12 @@ export interface components {
         RoleInput: "editor" | "admin";
         /** @description A key to create. */
         NewApiKeyInput: {
-            /** @example Newsroom editor app */
+            /**
+             * @description What the key is for (1..100 characters), shown in lists and in the audit trail.
+             * @example Newsroom editor app
+             */
             name: string;
+            /** @description The role the key gets: `editor` for editorial tools, `admin` for administration. */
             role: components["schemas"]["RoleInput"];
         };
         /**
@@ -1016,41 +1020,72 @@ export interface components {
         MarkInput: "bold" | "italic" | "underline" | "strike" | "code" | "sup" | "sub";
         /** @description A run of text with optional marks. */
         TextNodeInput: {
-            /** @constant */
+            /**
+             * @description Always `text`: a run of text.
+             * @constant
+             */
             type: "text";
+            /**
+             * @description The text itself, plain (never HTML: renderers escape it). Up to 100,000 characters.
+             * @example On January 10th, TASS reported that Moscow and Beijing have made an agreement…
+             */
             text: string;
+            /**
+             * @description Formatting applied to the whole run, each mark at most once. Absent: plain text.
+             * @example [
+             *       "italic"
+             *     ]
+             */
             marks?: components["schemas"]["MarkInput"][];
         };
         /** @description A hyperlink around text nodes (links never nest). */
         LinkNodeInput: {
-            /** @constant */
+            /**
+             * @description Always `link`: a hyperlink.
+             * @constant
+             */
             type: "link";
+            /**
+             * @description The target: an absolute `http:`/`https:` URL, a `mailto:` address or a relative path. `javascript:`, `data:` and other schemes, spaces and control characters are refused (400).
+             * @example https://tass.com/
+             */
             href: string;
-            /** @description Set when the link points at another Broadsheet article. */
+            /** @description Set when the link points at another Broadsheet article: its id (rendered as `data-article-id`, so a front end can resolve the current URL). */
             articleId?: string;
+            /** @description The linked text: 1 to 100 text nodes (links never nest). */
             children: components["schemas"]["TextNodeInput"][];
         };
         /** @description A line break. */
         BreakNodeInput: {
-            /** @constant */
+            /**
+             * @description Always `break`: a line break inside a block.
+             * @constant
+             */
             type: "break";
         };
         /** @description Inline node: text, link or line break. */
         InlineInput: components["schemas"]["TextNodeInput"] | components["schemas"]["LinkNodeInput"] | components["schemas"]["BreakNodeInput"];
         /** @description A paragraph of inline content. */
         ParagraphBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `paragraph`: a paragraph.
+             * @constant
+             */
             type: "paragraph";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The paragraph text, as inline nodes. */
             children: components["schemas"]["InlineInput"][];
         };
         /** @description A sub-heading. */
         HeadingBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `heading`: a sub-heading.
+             * @constant
+             */
             type: "heading";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1059,42 +1094,66 @@ export interface components {
             id?: string;
             /** @description Heading level 2..4 (the headline is the h1). */
             level: 2 | 3 | 4;
+            /** @description The heading text, as inline nodes. */
             children: components["schemas"]["InlineInput"][];
         };
         /** @description One list item, optionally with a nested list. */
         ListItemInput: {
+            /** @description The item text, as inline nodes. */
             children: components["schemas"]["InlineInput"][];
+            /** @description A list nested under this item (lists nest at most 4 levels deep). */
             list?: components["schemas"]["ListBlockInput"];
         };
         /** @description A bullet or ordered list; nesting is limited to 4 levels. */
         ListBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `list`: a list.
+             * @constant
+             */
             type: "list";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
-            /** @enum {string} */
+            /**
+             * @description `bullet` (unordered, `<ul>`) or `ordered` (numbered, `<ol>`).
+             * @enum {string}
+             */
             style: "bullet" | "ordered";
+            /** @description The items, in order: 1 to 1,000. */
             items: components["schemas"]["ListItemInput"][];
         };
         /** @description A quotation of one or more paragraphs, with its speaker. */
         BlockquoteBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `blockquote`: a quotation.
+             * @constant
+             */
             type: "blockquote";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The quoted text: 1 to 100 paragraphs (each with its own id). */
             children: components["schemas"]["ParagraphBlockInput"][];
+            /** @description The speaker, rendered as the quote's caption (`<figcaption>`); absent for an unattributed quote. */
             attribution?: {
+                /**
+                 * @description Who is quoted: a person, or a description of them.
+                 * @example Kazakhstan’s Permanent Representative to the UN
+                 */
                 name: string;
+                /** @description Their role or title, when `name` does not say it. */
                 role?: string;
+                /**
+                 * @description Where the words come from (a statement, a publication).
+                 * @example UN Security Council statement
+                 */
                 source?: string;
                 /**
-                 * @description An absolute http or https URL.
+                 * @description A link to the source.
                  * @example https://www.reuters.com/
                  */
                 url?: string;
@@ -1102,21 +1161,32 @@ export interface components {
         };
         /** @description A quote lifted from the text for display; not counted as body text. */
         PullquoteBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `pullquote`: a quote pulled out for display.
+             * @constant
+             */
             type: "pullquote";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The quote, plain text (1 to 1,000 characters). */
             text: string;
+            /** @description Who said it; absent when the quote is the article's own words. */
             attribution?: {
+                /** @description Who said it. */
                 name: string;
+                /** @description Their role or title. */
                 role?: string;
             };
         };
         /** @description A use of a media item with per-use overrides of caption, credit and alt text. */
         MediaUseInput: {
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["InlineInput"][] | null;
@@ -1127,13 +1197,20 @@ export interface components {
         };
         /** @description An image from the media library, placed in the body. */
         ImageBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `image`: an image from the media library.
+             * @constant
+             */
             type: "image";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["InlineInput"][] | null;
@@ -1141,12 +1218,18 @@ export interface components {
             credit?: string | null;
             /** @description Absent: inherit the media alt text. A value: replace it. */
             alt?: string;
-            /** @enum {string} */
+            /**
+             * @description A hint for the front end (`data-layout` in the HTML): `inline` (text width), `wide` (beyond the text column) or `full` (edge to edge); absent: the front end's default.
+             * @enum {string}
+             */
             layout?: "inline" | "wide" | "full";
         };
         /** @description An embedded third-party resource (video, post) by URL. */
         EmbedBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `embed`: an embedded third-party resource.
+             * @constant
+             */
             type: "embed";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1154,17 +1237,26 @@ export interface components {
              */
             id?: string;
             /**
-             * @description An absolute http or https URL.
-             * @example https://www.reuters.com/
+             * @description The resource to embed (an absolute http(s) URL); the API never fetches it.
+             * @example https://video.example.org/watch/ukraine-on-fire
              */
             url: string;
+            /**
+             * @description Who hosts it, for the front end to pick an embed code.
+             * @example Example Video
+             */
             provider?: string;
+            /** @description A title, for accessibility (the iframe `title`). */
             title?: string;
+            /** @description Shown under the embed, as inline nodes. */
             caption?: components["schemas"]["InlineInput"][];
         };
         /** @description A section break. */
         DividerBlockInput: {
-            /** @constant */
+            /**
+             * @description Always `divider`: a section break.
+             * @constant
+             */
             type: "divider";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1186,7 +1278,10 @@ export interface components {
          * @enum {string}
          */
         PlacementInput: "top" | "bottom";
-        /** @enum {string} */
+        /**
+         * @description What kind of notice it is, for styling: `disclaimer`, `editors-note`, `sponsored` (a paid-content label), `advisory` (e.g. distressing content) or `legal`.
+         * @enum {string}
+         */
         DisclaimerKindInput: "disclaimer" | "editors-note" | "sponsored" | "advisory" | "legal";
         /** @description The rule that attaches a notice automatically: an article matches when its type is in `types` or its section is in `sectionIds`. Empty = never automatic. */
         AppliesToInput: {
@@ -1205,22 +1300,33 @@ export interface components {
         /** @description A notice to create. */
         NewDisclaimerInput: {
             /**
-             * @description Unique slug of the notice.
+             * @description Unique slug of the notice, for templates and tools to recognise it (a taken key answers 409).
              * @example opinion-views
              */
             key: string;
-            /** @default disclaimer */
+            /**
+             * @description What kind of notice it is, for styling.
+             * @default disclaimer
+             */
             kind?: components["schemas"]["DisclaimerKindInput"];
+            /**
+             * @description An optional heading shown above the text (up to 200 characters).
+             * @example Opinion
+             */
             title?: string;
             /** @description The notice text, as inline nodes. */
             body: components["schemas"]["InlineInput"][];
             /**
+             * @description Where the notice goes by default: `top` (before the body), `bottom` (after it) or both (one notice, rendered twice).
              * @default [
              *       "top"
              *     ]
              */
             placements?: components["schemas"]["PlacementInput"][];
-            /** @default {} */
+            /**
+             * @description The rule that attaches the notice automatically; omitted: `{}` (only attached by hand).
+             * @default {}
+             */
             appliesTo?: components["schemas"]["AppliesToInput"];
             /**
              * @description Inactive notices are never rendered.
@@ -1231,14 +1337,17 @@ export interface components {
         /** @description Changes to a notice. */
         DisclaimerPatchInput: {
             /**
-             * @description Unique slug of the notice.
+             * @description Unique slug of the notice, for templates and tools to recognise it (a taken key answers 409).
              * @example opinion-views
              */
             key?: string;
+            /** @description What kind of notice it is, for styling. */
             kind?: components["schemas"]["DisclaimerKindInput"];
+            /** @description A heading shown above the text; null removes it. */
             title?: string | null;
             /** @description The notice text, as inline nodes. */
             body?: components["schemas"]["InlineInput"][];
+            /** @description Where the notice goes by default: `top` (before the body), `bottom` (after it) or both (one notice, rendered twice). */
             placements?: components["schemas"]["PlacementInput"][];
             /** @description Merged into the rule; null removes the rule. */
             appliesTo?: components["schemas"]["AppliesToPatchInput"] | null;
@@ -1248,7 +1357,7 @@ export interface components {
         /** @description A notice attached to (or suppressed on) one article. */
         DisclaimerAttachmentInput: {
             /**
-             * @description Opaque id (ULID).
+             * @description The notice to attach or suppress (see /v1/disclaimers); unknown ids answer 422.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             disclaimerId: string;
@@ -1270,8 +1379,15 @@ export interface components {
          *     }
          */
         MediaSourceInput: {
+            /**
+             * @description The supplier (agency, photographer's outlet, stock library).
+             * @example Reuters
+             */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description The kind of supplier: `staff`, `wires` (an agency), `freelance`, `handout` (supplied by the subject), `stock` or `other`; rights and credit rules often depend on it.
+             * @enum {string}
+             */
             category: "staff" | "wires" | "freelance" | "handout" | "stock" | "other";
         };
         /**
@@ -1282,17 +1398,25 @@ export interface components {
          *     }
          */
         FocalPointInput: {
+            /**
+             * @description Horizontal position, 0 (left edge) to 1 (right edge).
+             * @example 0.5
+             */
             x: number;
+            /**
+             * @description Vertical position, 0 (top edge) to 1 (bottom edge).
+             * @example 0.4
+             */
             y: number;
         };
         /** @description Metadata for an image hosted elsewhere (the server does not fetch it). */
         NewExternalMediaInput: {
             /**
-             * @description An absolute http or https URL.
-             * @example https://www.reuters.com/
+             * @description Where the image lives (an absolute http(s) URL): the server never fetches it; front ends load it from there.
+             * @example https://images.example.org/2018/01/panmunjom-talks.jpg
              */
             url: string;
-            /** @description Default alternative text. */
+            /** @description Default alternative text (up to 1,000 characters): what the picture shows, for screen readers. */
             altText?: string;
             /** @description Default caption, as inline nodes. */
             caption?: components["schemas"]["InlineInput"][];
@@ -1301,33 +1425,48 @@ export interface components {
              * @example Korea Pool / Reuters
              */
             creditText?: string;
+            /** @description The photographer or artist, when known (IPTC Creator). */
             creator?: string;
-            /** @example © Korea Pool / Reuters */
+            /**
+             * @description The rights holder's notice, as to be printed (IPTC Copyright Notice; JSON-LD `copyrightNotice`).
+             * @example © Korea Pool / Reuters
+             */
             copyrightNotice?: string;
             /**
-             * @description An absolute http or https URL.
+             * @description The licence terms (JSON-LD `license`).
              * @example https://www.reuters.com/
              */
             licenseUrl?: string;
+            /** @description Who supplied the picture. */
             source?: components["schemas"]["MediaSourceInput"];
+            /** @description The point crops keep in frame (renditions with `fit=cover`, JSON-LD crops). */
             focalPoint?: components["schemas"]["FocalPointInput"];
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the picture was taken (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             takenAt?: string;
         };
         /** @description Changes to media metadata (null clears a field). */
         MediaPatchInput: {
+            /** @description Default alternative text (up to 1,000 characters): what the picture shows, for screen readers. null clears it. */
             altText?: string | null;
+            /** @description Default caption, as inline nodes. null clears it. */
             caption?: components["schemas"]["InlineInput"][] | null;
+            /** @description The display credit line. null clears it. */
             creditText?: string | null;
+            /** @description The photographer or artist, when known (IPTC Creator). null clears it. */
             creator?: string | null;
+            /** @description The rights holder's notice, as to be printed (IPTC Copyright Notice; JSON-LD `copyrightNotice`). null clears it. */
             copyrightNotice?: string | null;
+            /** @description The licence terms (JSON-LD `license`). null clears it. */
             licenseUrl?: string | null;
+            /** @description Who supplied the picture. null clears it. */
             source?: components["schemas"]["MediaSourceInput"] | null;
+            /** @description The point crops keep in frame (renditions with `fit=cover`, JSON-LD crops). null clears it. */
             focalPoint?: components["schemas"]["FocalPointInput"] | null;
+            /** @description When the picture was taken (RFC 3339, UTC). null clears it. */
             takenAt?: string | null;
         };
         /**
@@ -1339,7 +1478,7 @@ export interface components {
          */
         NewRelatedLinkInput: {
             /**
-             * @description Opaque id (ULID).
+             * @description The article to link to (drafts allowed: anonymous readers see the link once it is live). Not the article itself (422).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             targetArticleId: string;
@@ -1349,10 +1488,11 @@ export interface components {
             position?: number;
         } | {
             /**
-             * @description An absolute http or https URL.
-             * @example https://www.reuters.com/
+             * @description The external page: an absolute http(s) URL.
+             * @example https://www.reuters.com/world/asia-pacific/
              */
             url: string;
+            /** @description The link text: required for an external link. */
             label: string;
             /** @description 0-based place to insert at (clamped to the end); later links move down one. */
             position?: number;
@@ -1371,7 +1511,7 @@ export interface components {
          */
         NewRelatedLinkListInput: ({
             /**
-             * @description Opaque id (ULID).
+             * @description The article to link to (drafts allowed: anonymous readers see the link once it is live). Not the article itself (422).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             targetArticleId: string;
@@ -1379,10 +1519,11 @@ export interface components {
             label?: string;
         } | {
             /**
-             * @description An absolute http or https URL.
-             * @example https://www.reuters.com/
+             * @description The external page: an absolute http(s) URL.
+             * @example https://www.reuters.com/world/asia-pacific/
              */
             url: string;
+            /** @description The link text: required for an external link. */
             label: string;
         })[];
         /** @description Change a link's label, position or (external links) URL. */
@@ -1399,88 +1540,112 @@ export interface components {
         };
         /** @description An author to create. */
         NewAuthorInput: {
-            /** @example Seraphim Hanisch */
+            /**
+             * @description The name as credited in bylines (1..200 characters).
+             * @example Seraphim Hanisch
+             */
             name: string;
             /**
-             * @description URL-safe unique name.
+             * @description The URL name; derived from the name when omitted. A taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
-            /** @description Short biography, plain text. */
+            /** @description Short biography, plain text (up to 5,000 characters). */
             bio?: string;
             /**
-             * @description An absolute http or https URL.
+             * @description The author's own page (a profile, a personal site); JSON-LD `author.url`.
              * @example https://www.reuters.com/
              */
             url?: string;
             /**
-             * @description Opaque id (ULID).
+             * @description A portrait from the media library (anonymous callers may read it); unknown ids answer 422.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             imageMediaId?: string;
         };
         /** @description Changes to an author (null clears a field). */
         AuthorPatchInput: {
-            /** @example Seraphim Hanisch */
+            /**
+             * @description The name as credited in bylines (1..200 characters).
+             * @example Seraphim Hanisch
+             */
             name?: string;
             /**
-             * @description URL-safe unique name.
+             * @description A new URL name; a taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
+            /** @description Short biography, plain text; null clears it. */
             bio?: string | null;
+            /** @description The author's own page; null clears it. */
             url?: string | null;
+            /** @description The portrait; null removes it. */
             imageMediaId?: string | null;
         };
         /** @description A section to create. */
         NewSectionInput: {
-            /** @example Opinion */
+            /**
+             * @description The section name as shown on the site and in JSON-LD `articleSection` (1..100 characters).
+             * @example Opinion
+             */
             name: string;
             /**
-             * @description URL-safe unique name.
+             * @description The URL name; derived from the name when omitted. A taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
             /**
-             * @description Opaque id (ULID).
+             * @description The parent section; omit for a top-level section. Unknown ids answer 422.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             parentId?: string;
         };
         /** @description Changes to a section (parentId null makes it top level). */
         SectionPatchInput: {
-            /** @example Opinion */
+            /**
+             * @description The section name as shown on the site and in JSON-LD `articleSection` (1..100 characters).
+             * @example Opinion
+             */
             name?: string;
             /**
-             * @description URL-safe unique name.
+             * @description A new URL name; a taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
+            /** @description A new parent (422 `section-cycle` if it would make the section its own ancestor); null makes it top level. */
             parentId?: string | null;
         };
         /** @description A tag to create. */
         NewTagInput: {
-            /** @example Korean Peninsula */
+            /**
+             * @description The tag as shown to readers and in JSON-LD `keywords` (1..100 characters).
+             * @example Korean Peninsula
+             */
             name: string;
             /**
-             * @description URL-safe unique name.
+             * @description The URL name; derived from the name when omitted. A taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
         };
         /** @description Changes to a tag. */
         TagPatchInput: {
-            /** @example Korean Peninsula */
+            /**
+             * @description The tag as shown to readers and in JSON-LD `keywords` (1..100 characters).
+             * @example Korean Peninsula
+             */
             name?: string;
             /**
-             * @description URL-safe unique name.
+             * @description A new URL name; a taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
         };
         /** @description Search-engine overrides; `description` also replaces the excerpt. */
         SeoInput: {
+            /** @description The `<title>` for search engines and shares, instead of the headline; null or absent: the headline. */
             title?: string | null;
+            /** @description The meta description, instead of the derived excerpt (it also becomes `excerpt`); null or absent: the excerpt. */
             description?: string | null;
         };
         /**
@@ -1490,9 +1655,13 @@ export interface components {
          *     }
          */
         ArticleSourceInput: {
+            /**
+             * @description The originating organisation, e.g. a wire agency.
+             * @example TASS
+             */
             name: string;
             /**
-             * @description An absolute http or https URL.
+             * @description A link to the original story or to the agency.
              * @example https://www.reuters.com/
              */
             url?: string;
@@ -1500,11 +1669,12 @@ export interface components {
         /** @description A credited author and their role, in byline order. */
         ArticleAuthorRefInput: {
             /**
-             * @description Opaque id (ULID).
+             * @description The author (see /v1/authors); it must exist (else 422).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             authorId: string;
             /**
+             * @description What the person did: `author` (in the byline and JSON-LD `author`), `contributor`, `photographer` or `translator`.
              * @default author
              * @enum {string}
              */
@@ -1512,85 +1682,124 @@ export interface components {
         };
         /** @description An article to create (always as a draft). */
         NewArticleInput: {
-            /** @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis */
+            /**
+             * @description The headline (the page h1), 1..300 characters after trimming.
+             * @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis
+             */
             headline: string;
-            /** @description The summary under the headline. */
+            /**
+             * @description The summary under the headline (up to 1,000 characters); feeds and JSON-LD use it as the description.
+             * @example Talks signify new hopes for the de-escalation of tensions in East Asia; Russia’s role as a leading state continues to grow
+             */
             standfirst?: string;
-            /** @description Short label above the headline. */
+            /**
+             * @description Short label above the headline (up to 100 characters).
+             * @example Opinion
+             */
             kicker?: string;
-            /** @default news */
+            /**
+             * @description Kind of article: drives JSON-LD (`OpinionNewsArticle` for opinion), rule-attached disclaimers and the `type` filter.
+             * @default news
+             */
             type?: components["schemas"]["ArticleTypeInput"];
             /**
-             * @description Derived from the headline when omitted.
+             * @description The URL name; derived from the headline when omitted. A taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
-            /** @default [] */
+            /**
+             * @description The body blocks in reading order (at most 2,000), validated on every write; block ids are generated when omitted.
+             * @default []
+             */
             body?: components["schemas"]["BodyInput"];
+            /** @description The lead image: a media item with optional per-article caption, credit and alt overrides. */
             hero?: components["schemas"]["MediaUseInput"];
             /**
-             * @description Opaque id (ULID).
+             * @description The section the article belongs to (see /v1/sections); unknown ids answer 422.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             sectionId?: string;
-            /** @default [] */
+            /**
+             * @description The article's tags (see /v1/tags), at most 50, each once; unknown ids answer 422.
+             * @default []
+             */
             tagIds?: string[];
-            /** @default [] */
+            /**
+             * @description The credits in byline order, at most 20, each author once.
+             * @default []
+             */
             authors?: components["schemas"]["ArticleAuthorRefInput"][];
-            /** @description Replaces the byline built from the authors. */
+            /** @description Replaces the byline the front end builds from `authors` (the credits stay, for JSON-LD and author pages). */
             bylineOverride?: string;
             /**
-             * @description BCP 47 language tag.
+             * @description BCP 47 language tag of the text.
              * @default en
              * @example en
              */
             language?: string;
             /**
-             * @description An absolute http or https URL.
+             * @description The canonical URL when the article first appeared elsewhere (syndication); otherwise the page URL is canonical.
              * @example https://www.reuters.com/
              */
             canonicalUrl?: string;
+            /** @description Search-engine overrides of the title and description. */
             seo?: components["schemas"]["SeoInput"];
             /**
-             * @description How the front end shows the comment widget.
+             * @description The comment widget under the article: `open` (readers may comment), `closed` (existing comments shown, no new ones) or `hidden` (no widget).
              * @default open
              * @enum {string}
              */
             commentsMode?: "open" | "closed" | "hidden";
+            /** @description Where the story comes from (e.g. a wire agency); JSON-LD `sourceOrganization`. */
             source?: components["schemas"]["ArticleSourceInput"];
         };
         /** @description Merge-patch of an article: absent = unchanged, null = clear. */
         ArticlePatchInput: {
-            /** @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis */
+            /**
+             * @description The headline (the page h1), 1..300 characters after trimming.
+             * @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis
+             */
             headline?: string;
+            /** @description The summary under the headline; null clears it. */
             standfirst?: string | null;
+            /** @description Short label above the headline; null clears it. */
             kicker?: string | null;
+            /** @description Kind of article: drives JSON-LD (`OpinionNewsArticle` for opinion), rule-attached disclaimers and the `type` filter. */
             type?: components["schemas"]["ArticleTypeInput"];
             /**
-             * @description Changing it keeps the old slug as a 301 redirect.
+             * @description A new URL name; the old slug keeps answering with a 301 redirect to the new one. A taken slug answers 409.
              * @example korea-crisis
              */
             slug?: string;
+            /** @description The whole new body (blocks are replaced, not merged); recomputes word count, reading time and excerpt. */
             body?: components["schemas"]["BodyInput"];
+            /** @description The lead image use; null removes it. */
             hero?: components["schemas"]["MediaUseInput"] | null;
+            /** @description The section; null takes the article out of any section. */
             sectionId?: string | null;
+            /** @description The whole new tag list (replaces the old one). */
             tagIds?: string[];
+            /** @description The whole new credit list, in byline order (replaces the old one). */
             authors?: components["schemas"]["ArticleAuthorRefInput"][];
+            /** @description Replaces the byline built from the authors; null goes back to it. */
             bylineOverride?: string | null;
             /**
-             * @description BCP 47 language tag.
+             * @description BCP 47 language tag of the text.
              * @example en
              */
             language?: string;
+            /** @description The canonical URL elsewhere; null makes the page URL canonical again. */
             canonicalUrl?: string | null;
+            /** @description Merged into the current overrides (a null field clears it); null clears both. */
             seo?: components["schemas"]["SeoInput"] | null;
             /**
-             * @description How the front end shows the comment widget.
+             * @description The comment widget under the article: `open` (readers may comment), `closed` (existing comments shown, no new ones) or `hidden` (no widget).
              * @enum {string}
              */
             commentsMode?: "open" | "closed" | "hidden";
+            /** @description Where the story comes from; null clears it. */
             source?: components["schemas"]["ArticleSourceInput"] | null;
-            /** @description The editorial "Updated" stamp, set explicitly. */
+            /** @description The editorial "Updated" stamp, set explicitly (corrections set it too); null clears it. */
             contentUpdatedAt?: string | null;
         };
         /** @description When to publish. */
@@ -1604,8 +1813,12 @@ export interface components {
         };
         /** @description A correction to append. */
         NewCorrectionInput: {
-            /** @enum {string} */
+            /**
+             * @description `correction` (a factual error fixed), `clarification` (wording made clearer), `update` (new facts added) or `retraction` (the claim is withdrawn).
+             * @enum {string}
+             */
             kind: "correction" | "clarification" | "update" | "retraction";
+            /** @description The note shown to readers, plain text (1..5,000 characters). */
             text: string;
         };
         /**
@@ -1655,51 +1868,65 @@ export interface components {
              *     ]
              */
             events?: components["schemas"]["WebhookEventPatternInput"][];
+            /** @description A note for admins; null clears it. */
             description?: string | null;
             /** @description Inactive webhooks receive nothing: new events are not queued for them, and queued deliveries wait until they are switched on again. */
             active?: boolean;
         };
-        /** @description RFC 9457 problem details. */
+        /** @description RFC 9457 problem details (`application/problem+json`): the body of every 4xx and 5xx answer. */
         Problem: {
             /**
-             * @description A URI naming the problem type.
+             * @description A URI naming the problem type: `https://broadsheet.dev/problems/` followed by `code`.
              * @example https://broadsheet.dev/problems/validation-failed
              */
             type: string;
             /**
-             * @description Short summary of the status.
+             * @description The HTTP status phrase (`Bad Request`, `Not Found`…): the same for every problem with this status.
              * @example Bad Request
              */
             title: string;
-            /** @example 400 */
+            /**
+             * @description The HTTP status code, repeated from the response.
+             * @example 400
+             */
             status: number;
             /**
-             * @description What went wrong, for a human.
-             * @example The request is invalid
+             * @description What went wrong with this request, in English, for a human. Never carries internals: a 500 says only that the error was logged with the request id.
+             * @example The request body is invalid
              */
             detail: string;
             /**
-             * @description The request path and the request id.
-             * @example /v1/articles#req-1
+             * @description The request path (without the query string), `#`, and the request id (also sent as `X-Request-Id` and written to the server log): quote it when reporting a problem.
+             * @example /v1/articles#3f6c1a52-8d4e-4b7a-9c21-5e0f2a7b9d14
              */
             instance: string;
             /**
-             * @description Stable machine-readable code.
+             * @description Stable machine-readable code, also the last segment of `type` (`validation-failed`, `not-found`, `slug-taken`, `version-mismatch`, `rate-limited`…). Branch on it, never on `detail`.
              * @example validation-failed
              */
             code: string;
+            /** @description One entry per value the problem can be pinned to (validation errors, taken slugs, unknown references, a stale If-Match); absent otherwise. */
             errors?: {
                 /**
                  * @description JSON Pointer into the request: /body/..., /query/..., /params/..., /headers/...
                  * @example /body/headline
                  */
                 pointer: string;
+                /**
+                 * @description What is wrong with the value at `pointer`, for a human.
+                 * @example Too small: expected string to have >=1 characters
+                 */
                 message: string;
+                /**
+                 * @description Machine-readable reason: a validation issue code (`too_small`, `too_big`, `invalid_type`, `invalid_value`, `invalid_format`, `custom`) or a Broadsheet code (`unknown-field`, `unknown-reference`, `slug-taken`, `stale`…).
+                 * @example too_small
+                 */
                 code: string;
             }[];
         };
         /** @description Paging information of a list. */
         Page: {
+            /** @description The page size used: the `limit` parameter (default 20). */
             limit: number;
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
@@ -1714,11 +1941,16 @@ export interface components {
         /** @description An API key, without its secret. */
         ApiKey: {
             /**
-             * @description Opaque id (ULID).
+             * @description The key id (ULID): what audit entries and `DELETE /v1/api-keys/{id}` name.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description What the key is for, as given at creation.
+             * @example Newsroom editor app
+             */
             name: string;
+            /** @description What the key may do: `editor` (editorial work, drafts) or `admin` (also keys, webhooks, the audit trail, deleting disclaimers, permanent deletes). */
             role: components["schemas"]["Role"];
             /**
              * @description The first characters of the secret, to recognise it.
@@ -1727,20 +1959,26 @@ export interface components {
             prefix: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the key was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
+            /** @description The last request authenticated with the key; null if it was never used. */
             lastUsedAt: string | null;
         };
         /** @description A new API key with its secret (shown once). */
         CreatedApiKey: {
             /**
-             * @description Opaque id (ULID).
+             * @description The key id (ULID): what audit entries and `DELETE /v1/api-keys/{id}` name.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description What the key is for, as given at creation.
+             * @example Newsroom editor app
+             */
             name: string;
+            /** @description What the key may do: `editor` (editorial work, drafts) or `admin` (also keys, webhooks, the audit trail, deleting disclaimers, permanent deletes). */
             role: components["schemas"]["Role"];
             /**
              * @description The first characters of the secret, to recognise it.
@@ -1749,40 +1987,59 @@ export interface components {
             prefix: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the key was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
+            /** @description The last request authenticated with the key; null if it was never used. */
             lastUsedAt: string | null;
-            /** @description The bearer secret. Shown only in this response; only its hash is stored. */
+            /**
+             * @description The bearer secret (`bsk_…`): send it as `Authorization: Bearer <secret>`. Shown only in this response (an Idempotency-Key replay omits it); only its hash is stored.
+             * @example bsk_Xq3v9LmA7pQ2rT8wZ4yB6nC1dE5fG0hJ3kM9sV2uX7
+             */
             secret: string;
         };
         /** @description A page of active API keys. */
         ApiKeyList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["ApiKey"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description One write: who, what and when. Never carries a secret. */
         AuditEntry: {
             /**
-             * @description Opaque id (ULID).
+             * @description The entry id (ULID).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the write was committed (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             at: string;
             /** @description The API key that made the change (all null for system writes such as the demo seed). */
             actor: {
+                /** @description The id of the API key; null for system writes. */
                 keyId: string | null;
+                /**
+                 * @description The key's name at the time; null for system writes.
+                 * @example Newsroom editor app
+                 */
                 name: string | null;
+                /**
+                 * @description The key's role at the time (`editor` or `admin`); null for system writes.
+                 * @example editor
+                 */
                 role: string | null;
             };
-            /** @enum {string} */
+            /**
+             * @description The kind of resource written.
+             * @enum {string}
+             */
             resource: "article" | "media" | "disclaimer" | "author" | "section" | "tag" | "api-key" | "webhook";
+            /** @description The id of the resource written. */
             resourceId: string;
             /**
              * @description created, updated, published, unpublished, deleted, restored, purged, revoked…
@@ -1796,7 +2053,9 @@ export interface components {
         };
         /** @description A page of audit entries, newest first. */
         AuditList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["AuditEntry"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /**
@@ -1806,41 +2065,72 @@ export interface components {
         Mark: "bold" | "italic" | "underline" | "strike" | "code" | "sup" | "sub";
         /** @description A run of text with optional marks. */
         TextNode: {
-            /** @constant */
+            /**
+             * @description Always `text`: a run of text.
+             * @constant
+             */
             type: "text";
+            /**
+             * @description The text itself, plain (never HTML: renderers escape it). Up to 100,000 characters.
+             * @example On January 10th, TASS reported that Moscow and Beijing have made an agreement…
+             */
             text: string;
+            /**
+             * @description Formatting applied to the whole run, each mark at most once. Absent: plain text.
+             * @example [
+             *       "italic"
+             *     ]
+             */
             marks?: components["schemas"]["Mark"][];
         };
         /** @description A hyperlink around text nodes (links never nest). */
         LinkNode: {
-            /** @constant */
+            /**
+             * @description Always `link`: a hyperlink.
+             * @constant
+             */
             type: "link";
+            /**
+             * @description The target: an absolute `http:`/`https:` URL, a `mailto:` address or a relative path. `javascript:`, `data:` and other schemes, spaces and control characters are refused (400).
+             * @example https://tass.com/
+             */
             href: string;
-            /** @description Set when the link points at another Broadsheet article. */
+            /** @description Set when the link points at another Broadsheet article: its id (rendered as `data-article-id`, so a front end can resolve the current URL). */
             articleId?: string;
+            /** @description The linked text: 1 to 100 text nodes (links never nest). */
             children: components["schemas"]["TextNode"][];
         };
         /** @description A line break. */
         BreakNode: {
-            /** @constant */
+            /**
+             * @description Always `break`: a line break inside a block.
+             * @constant
+             */
             type: "break";
         };
         /** @description Inline node: text, link or line break. */
         Inline: components["schemas"]["TextNode"] | components["schemas"]["LinkNode"] | components["schemas"]["BreakNode"];
         /** @description A paragraph of inline content. */
         ParagraphBlock: {
-            /** @constant */
+            /**
+             * @description Always `paragraph`: a paragraph.
+             * @constant
+             */
             type: "paragraph";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The paragraph text, as inline nodes. */
             children: components["schemas"]["Inline"][];
         };
         /** @description A sub-heading. */
         HeadingBlock: {
-            /** @constant */
+            /**
+             * @description Always `heading`: a sub-heading.
+             * @constant
+             */
             type: "heading";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1849,42 +2139,66 @@ export interface components {
             id?: string;
             /** @description Heading level 2..4 (the headline is the h1). */
             level: 2 | 3 | 4;
+            /** @description The heading text, as inline nodes. */
             children: components["schemas"]["Inline"][];
         };
         /** @description One list item, optionally with a nested list. */
         ListItem: {
+            /** @description The item text, as inline nodes. */
             children: components["schemas"]["Inline"][];
+            /** @description A list nested under this item (lists nest at most 4 levels deep). */
             list?: components["schemas"]["ListBlock"];
         };
         /** @description A bullet or ordered list; nesting is limited to 4 levels. */
         ListBlock: {
-            /** @constant */
+            /**
+             * @description Always `list`: a list.
+             * @constant
+             */
             type: "list";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
-            /** @enum {string} */
+            /**
+             * @description `bullet` (unordered, `<ul>`) or `ordered` (numbered, `<ol>`).
+             * @enum {string}
+             */
             style: "bullet" | "ordered";
+            /** @description The items, in order: 1 to 1,000. */
             items: components["schemas"]["ListItem"][];
         };
         /** @description A quotation of one or more paragraphs, with its speaker. */
         BlockquoteBlock: {
-            /** @constant */
+            /**
+             * @description Always `blockquote`: a quotation.
+             * @constant
+             */
             type: "blockquote";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The quoted text: 1 to 100 paragraphs (each with its own id). */
             children: components["schemas"]["ParagraphBlock"][];
+            /** @description The speaker, rendered as the quote's caption (`<figcaption>`); absent for an unattributed quote. */
             attribution?: {
+                /**
+                 * @description Who is quoted: a person, or a description of them.
+                 * @example Kazakhstan’s Permanent Representative to the UN
+                 */
                 name: string;
+                /** @description Their role or title, when `name` does not say it. */
                 role?: string;
+                /**
+                 * @description Where the words come from (a statement, a publication).
+                 * @example UN Security Council statement
+                 */
                 source?: string;
                 /**
-                 * @description An absolute http or https URL.
+                 * @description A link to the source.
                  * @example https://www.reuters.com/
                  */
                 url?: string;
@@ -1892,21 +2206,32 @@ export interface components {
         };
         /** @description A quote lifted from the text for display; not counted as body text. */
         PullquoteBlock: {
-            /** @constant */
+            /**
+             * @description Always `pullquote`: a quote pulled out for display.
+             * @constant
+             */
             type: "pullquote";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /** @description The quote, plain text (1 to 1,000 characters). */
             text: string;
+            /** @description Who said it; absent when the quote is the article's own words. */
             attribution?: {
+                /** @description Who said it. */
                 name: string;
+                /** @description Their role or title. */
                 role?: string;
             };
         };
         /** @description A use of a media item with per-use overrides of caption, credit and alt text. */
         MediaUse: {
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["Inline"][] | null;
@@ -1917,13 +2242,20 @@ export interface components {
         };
         /** @description An image from the media library, placed in the body. */
         ImageBlock: {
-            /** @constant */
+            /**
+             * @description Always `image`: an image from the media library.
+             * @constant
+             */
             type: "image";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["Inline"][] | null;
@@ -1931,12 +2263,18 @@ export interface components {
             credit?: string | null;
             /** @description Absent: inherit the media alt text. A value: replace it. */
             alt?: string;
-            /** @enum {string} */
+            /**
+             * @description A hint for the front end (`data-layout` in the HTML): `inline` (text width), `wide` (beyond the text column) or `full` (edge to edge); absent: the front end's default.
+             * @enum {string}
+             */
             layout?: "inline" | "wide" | "full";
         };
         /** @description An embedded third-party resource (video, post) by URL. */
         EmbedBlock: {
-            /** @constant */
+            /**
+             * @description Always `embed`: an embedded third-party resource.
+             * @constant
+             */
             type: "embed";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1944,17 +2282,26 @@ export interface components {
              */
             id?: string;
             /**
-             * @description An absolute http or https URL.
-             * @example https://www.reuters.com/
+             * @description The resource to embed (an absolute http(s) URL); the API never fetches it.
+             * @example https://video.example.org/watch/ukraine-on-fire
              */
             url: string;
+            /**
+             * @description Who hosts it, for the front end to pick an embed code.
+             * @example Example Video
+             */
             provider?: string;
+            /** @description A title, for accessibility (the iframe `title`). */
             title?: string;
+            /** @description Shown under the embed, as inline nodes. */
             caption?: components["schemas"]["Inline"][];
         };
         /** @description A section break. */
         DividerBlock: {
-            /** @constant */
+            /**
+             * @description Always `divider`: a section break.
+             * @constant
+             */
             type: "divider";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
@@ -1976,7 +2323,10 @@ export interface components {
          * @enum {string}
          */
         Placement: "top" | "bottom";
-        /** @enum {string} */
+        /**
+         * @description What kind of notice it is, for styling: `disclaimer`, `editors-note`, `sponsored` (a paid-content label), `advisory` (e.g. distressing content) or `legal`.
+         * @enum {string}
+         */
         DisclaimerKind: "disclaimer" | "editors-note" | "sponsored" | "advisory" | "legal";
         /** @description The rule that attaches a notice automatically: an article matches when its type is in `types` or its section is in `sectionIds`. Empty = never automatic. */
         AppliesTo: {
@@ -1988,46 +2338,66 @@ export interface components {
         /** @description A reusable editorial notice. */
         Disclaimer: {
             /**
-             * @description Opaque id (ULID).
+             * @description The disclaimer id (ULID): what article attachments name.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description Unique slug of the notice.
+             * @example opinion-views
+             */
             key: string;
+            /** @description What kind of notice it is, for styling. */
             kind: components["schemas"]["DisclaimerKind"];
+            /** @description A heading shown above the text; null when there is none. */
             title: string | null;
+            /** @description The notice text, as inline nodes. */
             body: components["schemas"]["Inline"][];
+            /** @description The default slots: `top`, `bottom` or both. */
             placements: components["schemas"]["Placement"][];
+            /** @description The rule that attaches the notice automatically (`{}`: only attached by hand). */
             appliesTo: components["schemas"]["AppliesTo"];
+            /** @description Inactive notices are never rendered. */
             active: boolean;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the notice was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC); part of the `ETag`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
         };
         /** @description A page of disclaimers, by key. */
         DisclaimerList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Disclaimer"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description A notice as it applies to one article. The same id appears in both slots when placed top and bottom. */
         ResolvedDisclaimer: {
             /**
-             * @description Opaque id (ULID).
+             * @description The disclaimer id (ULID): what article attachments name.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description Unique slug of the notice.
+             * @example opinion-views
+             */
             key: string;
+            /** @description What kind of notice it is, for styling. */
             kind: components["schemas"]["DisclaimerKind"];
+            /** @description A heading shown above the text; null when there is none. */
             title: string | null;
+            /** @description The notice text, as inline nodes. */
             body: components["schemas"]["Inline"][];
+            /** @description The default slots: `top`, `bottom` or both. */
             placements: components["schemas"]["Placement"][];
             /**
              * @description `rule`: attached by `appliesTo`; `article`: attached to this article.
@@ -2037,11 +2407,14 @@ export interface components {
         };
         /** @description The notices of an article, by slot. */
         ArticleDisclaimerSlots: {
+            /** @description The notices to render before the body, in order. */
             top: components["schemas"]["ResolvedDisclaimer"][];
+            /** @description The notices to render after the body, in order. */
             bottom: components["schemas"]["ResolvedDisclaimer"][];
         };
         /** @description The resolved notices of an article, each once, in order. */
         ResolvedDisclaimerList: {
+            /** @description Each notice once: the article's own attachments first, then rule-attached ones by key. */
             data: components["schemas"]["ResolvedDisclaimer"][];
         };
         /**
@@ -2052,8 +2425,15 @@ export interface components {
          *     }
          */
         MediaSource: {
+            /**
+             * @description The supplier (agency, photographer's outlet, stock library).
+             * @example Reuters
+             */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description The kind of supplier: `staff`, `wires` (an agency), `freelance`, `handout` (supplied by the subject), `stock` or `other`; rights and credit rules often depend on it.
+             * @enum {string}
+             */
             category: "staff" | "wires" | "freelance" | "handout" | "stock" | "other";
         };
         /**
@@ -2064,7 +2444,15 @@ export interface components {
          *     }
          */
         FocalPoint: {
+            /**
+             * @description Horizontal position, 0 (left edge) to 1 (right edge).
+             * @example 0.5
+             */
             x: number;
+            /**
+             * @description Vertical position, 0 (top edge) to 1 (bottom edge).
+             * @example 0.4
+             */
             y: number;
         };
         /**
@@ -2076,7 +2464,15 @@ export interface components {
          *     }
          */
         MediaRendition: {
+            /**
+             * @description Width in pixels (the `w` descriptor of a srcset).
+             * @example 640
+             */
             width: number;
+            /**
+             * @description Height in pixels, keeping the original's aspect ratio.
+             * @example 427
+             */
             height: number;
             /** @description The file URL with `?w=`: the original's format, scaled to this width. */
             url: string;
@@ -2084,7 +2480,7 @@ export interface components {
         /** @description An image with its default caption, credit and rights. */
         Media: {
             /**
-             * @description Opaque id (ULID).
+             * @description The media id (ULID): what `mediaId` of a hero or image block names.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
@@ -2097,47 +2493,87 @@ export interface components {
             url: string;
             /** @description Sniffed from the bytes (null for external media). */
             mimeType: string | null;
+            /**
+             * @description Width in pixels, read from the file; null for external media.
+             * @example 1200
+             */
             width: number | null;
+            /**
+             * @description Height in pixels, read from the file; null for external media.
+             * @example 800
+             */
             height: number | null;
+            /**
+             * @description File size in bytes; null for external media.
+             * @example 12021
+             */
             bytes: number | null;
+            /** @description SHA-256 of the bytes, hex (also the file's `ETag`); null for external media. */
             sha256: string | null;
+            /** @description Default alternative text; null when none was given (uses without their own `alt` then render an empty alt). */
             altText: string | null;
+            /** @description Default caption, as inline nodes; null when there is none. */
             caption: components["schemas"]["Inline"][] | null;
+            /**
+             * @description The display credit line; null when there is none.
+             * @example Korea Pool / Reuters
+             */
             creditText: string | null;
+            /** @description The photographer or artist; null when unknown. */
             creator: string | null;
+            /**
+             * @description The rights holder's notice; null when there is none.
+             * @example © Korea Pool / Reuters
+             */
             copyrightNotice: string | null;
+            /** @description The licence terms; null when there are none. */
             licenseUrl: string | null;
+            /** @description Who supplied the picture; null when unknown. */
             source: components["schemas"]["MediaSource"] | null;
+            /** @description The point crops keep in frame; null: the centre (or the most salient region). */
             focalPoint: components["schemas"]["FocalPoint"] | null;
+            /** @description When the picture was taken; null when unknown. */
             takenAt: string | null;
             /** @description srcset-ready renditions of an upload, narrowest first: one per configured width (RENDITION_WIDTHS) not wider than the original. Empty for external media. */
             renditions: components["schemas"]["MediaRendition"][];
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the item was uploaded or registered (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last metadata change (RFC 3339, UTC); part of the `ETag` of the metadata.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
         };
         /** @description A page of media, newest first. */
         MediaList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Media"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description The caption, credit and alt text to render, with per-use overrides applied. */
         MediaDisplay: {
+            /** @description The caption to print: the use's override, else the media caption; null when hidden or absent. */
             caption: components["schemas"]["Inline"][] | null;
+            /**
+             * @description The credit to print: the use's override, else the media `creditText`; null when hidden or absent.
+             * @example Korea Pool / Reuters
+             */
             credit: string | null;
+            /** @description The alt text to use: the use's override, else the media `altText`, else empty (a decorative image). */
             alt: string;
         };
         /** @description A media use with its media item and the resolved display values. */
         ExpandedMediaUse: {
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["Inline"][] | null;
@@ -2147,17 +2583,21 @@ export interface components {
             alt?: string;
             /** @description null when the media item no longer exists. */
             media: components["schemas"]["Media"] | null;
+            /** @description The caption, credit and alt text to render, overrides applied. */
             display: components["schemas"]["MediaDisplay"];
         };
         /** @description Where a media item is used. */
         MediaUsage: {
+            /** @description One entry per use (an article can use an item several times). */
             data: {
                 /**
-                 * @description Opaque id (ULID).
+                 * @description The article that uses the item.
                  * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
                  */
                 articleId: string;
+                /** @description Its headline. */
                 headline: string;
+                /** @description Its publication state (`draft`, `scheduled`, `published`); trashed articles are not listed. */
                 status: string;
                 /** @description `hero` for the article hero, else the image block id. */
                 blockId: string;
@@ -2166,14 +2606,25 @@ export interface components {
         /** @description A summary of the linked article. */
         RelatedTarget: {
             /**
-             * @description Opaque id (ULID).
+             * @description The linked article.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description Its current slug.
+             * @example oliver-stones-film-ukraine-on-fire-finally-available-in-original-english-watch
+             */
             slug: string;
+            /** @description Its public URL (SITE_URL + `/articles/` + slug). */
             url: string;
+            /**
+             * @description Its headline.
+             * @example Oliver Stone’s film ‘Ukraine on Fire’ FINALLY available in original English (WATCH)
+             */
             headline: string;
+            /** @description Its type. */
             type: components["schemas"]["ArticleType"];
+            /** @description Its publication time; null while it is a draft (only editors see such links). */
             publishedAt: string | null;
             /** @description The target's hero (thumbnail source), or null. */
             hero: components["schemas"]["ExpandedMediaUse"] | null;
@@ -2181,12 +2632,13 @@ export interface components {
         /** @description A link from an article to another article or an external page. */
         RelatedLink: {
             /**
-             * @description Opaque id (ULID).
+             * @description The link id (ULID): what PATCH and DELETE /v1/articles/{id}/related-links/{linkId} name. It survives a PUT that keeps the link.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /** @description 0-based order. */
             position: number;
+            /** @description The link text: always set for an external link; for an internal one, null means "use the target's headline". */
             label: string | null;
             /** @description The external URL, or the target article's URL. */
             url: string;
@@ -2195,75 +2647,89 @@ export interface components {
         };
         /** @description The ordered links of an article. */
         RelatedLinkList: {
+            /** @description The links in order (position 0 first), at most 20. */
             data: components["schemas"]["RelatedLink"][];
         };
         /** @description A person credited on articles. */
         Author: {
             /**
-             * @description Opaque id (ULID).
+             * @description The author id (ULID).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The URL name, unique among authors: the `author` filter of the article list takes it.
+             * @example seraphim-hanisch
              */
             slug: string;
-            /** @example Seraphim Hanisch */
+            /**
+             * @description The name as credited in bylines (1..200 characters).
+             * @example Seraphim Hanisch
+             */
             name: string;
+            /** @description Short biography, plain text; null when there is none. */
             bio: string | null;
+            /** @description The author's own page; null when there is none. */
             url: string | null;
+            /** @description The portrait (see GET /v1/media/{id}); null when there is none. */
             imageMediaId: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the author was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC); part of the `ETag`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
         };
         /** @description A page of authors. */
         AuthorList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Author"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description A section of the site (a tree). */
         Section: {
             /**
-             * @description Opaque id (ULID).
+             * @description The section id (ULID): what `sectionId` of an article names.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The URL name, unique among sections: the `section` filter of lists and feeds takes it.
+             * @example opinion
              */
             slug: string;
-            /** @example Opinion */
+            /**
+             * @description The section name as shown on the site and in JSON-LD `articleSection` (1..100 characters).
+             * @example Opinion
+             */
             name: string;
-            /** @description The parent section, for a tree. */
+            /** @description The parent section, for a tree; null for a top-level section. */
             parentId: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the section was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC); part of the `ETag`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
         };
         /** @description A page of sections. */
         SectionList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Section"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /**
@@ -2278,33 +2744,38 @@ export interface components {
          */
         Tag: {
             /**
-             * @description Opaque id (ULID).
+             * @description The tag id (ULID): what `tagIds` of an article name.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The URL name, unique among tags: the `tag` filter of lists and feeds takes it.
+             * @example korean-peninsula
              */
             slug: string;
-            /** @example Korean Peninsula */
+            /**
+             * @description The tag as shown to readers and in JSON-LD `keywords` (1..100 characters).
+             * @example Korean Peninsula
+             */
             name: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the tag was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC); part of the `ETag`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
         };
         /** @description A page of tags. */
         TagList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Tag"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /**
@@ -2314,7 +2785,9 @@ export interface components {
         ArticleStatus: "draft" | "scheduled" | "published";
         /** @description Search-engine overrides; `description` also replaces the excerpt. */
         Seo: {
+            /** @description The `<title>` for search engines and shares, instead of the headline; null or absent: the headline. */
             title?: string | null;
+            /** @description The meta description, instead of the derived excerpt (it also becomes `excerpt`); null or absent: the excerpt. */
             description?: string | null;
         };
         /**
@@ -2324,9 +2797,13 @@ export interface components {
          *     }
          */
         ArticleSource: {
+            /**
+             * @description The originating organisation, e.g. a wire agency.
+             * @example TASS
+             */
             name: string;
             /**
-             * @description An absolute http or https URL.
+             * @description A link to the original story or to the agency.
              * @example https://www.reuters.com/
              */
             url?: string;
@@ -2334,84 +2811,130 @@ export interface components {
         /** @description A credited author in byline order; the profile is expanded with `include=authors`. */
         ArticleAuthor: {
             /**
-             * @description Opaque id (ULID).
+             * @description The credited author.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             authorId: string;
-            /** @enum {string} */
+            /**
+             * @description What the person did: `author` (in the byline and JSON-LD `author`), `contributor`, `photographer` or `translator`.
+             * @enum {string}
+             */
             role: "author" | "contributor" | "photographer" | "translator";
-            /** @description With `include=authors`. */
+            /** @description The author profile, with `include=authors`. */
             author?: components["schemas"]["Author"];
         };
         /** @description An article as stored, without expansions. */
         ArticleSnapshot: {
             /**
-             * @description Opaque id (ULID).
+             * @description The article id (ULID), assigned at creation; it never changes.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The current URL name, unique among articles; old slugs redirect to it.
+             * @example as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
              */
             slug: string;
-            /** @description Public URL on the site (from SITE_URL). */
+            /**
+             * @description Public URL of the article page: SITE_URL + `/articles/` + slug.
+             * @example https://www.example.com/articles/as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
+             */
             url: string;
+            /**
+             * @description The headline (the page h1).
+             * @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis
+             */
             headline: string;
+            /** @description The summary under the headline; null when there is none. */
             standfirst: string | null;
+            /** @description Short label above the headline; null when there is none. */
             kicker: string | null;
+            /** @description Kind of article: drives JSON-LD (`OpinionNewsArticle` for opinion), rule-attached disclaimers and the `type` filter. */
             type: components["schemas"]["ArticleType"];
+            /** @description Publication state, computed at read time: `draft`, `scheduled` (published with a future `publishedAt`) or `published` (live). */
             status: components["schemas"]["ArticleStatus"];
+            /** @description The body blocks in reading order (at most 2,000), validated on every write; block ids are generated when omitted. */
             body: components["schemas"]["Body"];
+            /** @description The lead image use, or null. */
             hero: components["schemas"]["MediaUse"] | null;
+            /** @description The section, or null; expanded as `section` with `include=section`. */
             sectionId: string | null;
+            /** @description The tags, in the order set; expanded as `tags` with `include=tags`. */
             tagIds: string[];
+            /** @description The credits, in byline order. */
             authors: components["schemas"]["ArticleAuthor"][];
+            /** @description The byline to show instead of the one built from `authors`; null: build it from `authors`. */
             bylineOverride: string | null;
+            /**
+             * @description BCP 47 language tag of the text.
+             * @example en
+             */
             language: string;
+            /** @description The canonical URL when the article first appeared elsewhere; null: `url` is canonical. */
             canonicalUrl: string | null;
+            /** @description Search-engine overrides, or null. */
             seo: components["schemas"]["Seo"] | null;
             /**
-             * @description How the front end shows the comment widget.
+             * @description The comment widget under the article: `open` (readers may comment), `closed` (existing comments shown, no new ones) or `hidden` (no widget).
              * @enum {string}
              */
             commentsMode: "open" | "closed" | "hidden";
+            /** @description Where the story comes from (e.g. a wire agency), or null. */
             source: components["schemas"]["ArticleSource"] | null;
-            /** @description Incremented by every write. */
+            /**
+             * @description Incremented by every write (related links and disclaimer attachments included); part of the `ETag`, `"r<revision>-<status>"`.
+             * @example 3
+             */
             revision: number;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the article was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last write of any kind (RFC 3339, UTC); drives `Last-Modified`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
-            /** @description Set the first time the article went live; never moves. */
+            /** @description Set the first time the article went live; never moves. null until then. */
             firstPublishedAt: string | null;
-            /** @description Current (or scheduled) publication time. */
+            /** @description Current (or scheduled) publication time; null for a draft. */
             publishedAt: string | null;
-            /** @description Editorial "Updated" stamp (corrections, explicit choice). */
+            /** @description Editorial "Updated" stamp (corrections, explicit choice); JSON-LD `dateModified`. null when never set. */
             contentUpdatedAt: string | null;
-            /** @description Set while the article is in the trash. */
+            /** @description Set while the article is in the trash; null otherwise (anonymous callers never see trashed articles). */
             deletedAt: string | null;
+            /**
+             * @description Words in the body text (pull quotes and disclaimers excluded), computed on save.
+             * @example 601
+             */
             wordCount: number;
+            /**
+             * @description Reading time in whole minutes at 230 words a minute (at least 1 for a body with words; 0 without), computed on save.
+             * @example 3
+             */
             readingTimeMinutes: number;
+            /** @description `seo.description` if set, else the text of the first block when it is a paragraph, cut at a word near 300 characters (then ending in `…`); null when there is neither. */
             excerpt: string | null;
         };
         /** @description An image block with its media item and resolved display values (with `include=media`). */
         ExpandedImageBlock: {
-            /** @constant */
+            /**
+             * @description Always `image`: an image from the media library.
+             * @constant
+             */
             type: "image";
             /**
              * @description Stable id, unique within the article. Generated when omitted on write; always present on read.
              * @example p1
              */
             id?: string;
+            /**
+             * @description The media item shown (see GET /v1/media/{id}); it must exist when the article is saved (else 422).
+             * @example 01JD3Q8Z6V0R8Y5M2K1N4P7M3D
+             */
             mediaId: string;
             /** @description Absent: inherit the media caption. null: hide it. A value: replace it. */
             caption?: components["schemas"]["Inline"][] | null;
@@ -2419,71 +2942,110 @@ export interface components {
             credit?: string | null;
             /** @description Absent: inherit the media alt text. A value: replace it. */
             alt?: string;
-            /** @enum {string} */
+            /**
+             * @description A hint for the front end (`data-layout` in the HTML): `inline` (text width), `wide` (beyond the text column) or `full` (edge to edge); absent: the front end's default.
+             * @enum {string}
+             */
             layout?: "inline" | "wide" | "full";
+            /** @description The media item; null when it no longer exists (deleted with `force=true`). */
             media: components["schemas"]["Media"] | null;
+            /** @description The caption, credit and alt text to render, overrides applied. */
             display: components["schemas"]["MediaDisplay"];
         };
         /** @description An article; expansions appear with `include`. */
         Article: {
             /**
-             * @description Opaque id (ULID).
+             * @description The article id (ULID), assigned at creation; it never changes.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The current URL name, unique among articles; old slugs redirect to it.
+             * @example as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
              */
             slug: string;
-            /** @description Public URL on the site (from SITE_URL). */
+            /**
+             * @description Public URL of the article page: SITE_URL + `/articles/` + slug.
+             * @example https://www.example.com/articles/as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
+             */
             url: string;
+            /**
+             * @description The headline (the page h1).
+             * @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis
+             */
             headline: string;
+            /** @description The summary under the headline; null when there is none. */
             standfirst: string | null;
+            /** @description Short label above the headline; null when there is none. */
             kicker: string | null;
+            /** @description Kind of article: drives JSON-LD (`OpinionNewsArticle` for opinion), rule-attached disclaimers and the `type` filter. */
             type: components["schemas"]["ArticleType"];
+            /** @description Publication state, computed at read time: `draft`, `scheduled` (published with a future `publishedAt`) or `published` (live). */
             status: components["schemas"]["ArticleStatus"];
-            /** @description The body blocks; image blocks are expanded with `include=media`. */
+            /** @description The body blocks in reading order; image blocks carry `media` and `display` with `include=media`. */
             body: (components["schemas"]["ExpandedImageBlock"] | components["schemas"]["Block"])[];
             /** @description The hero image use; expanded with `include=media`. */
             hero: (components["schemas"]["ExpandedMediaUse"] | components["schemas"]["MediaUse"]) | null;
+            /** @description The section, or null; expanded as `section` with `include=section`. */
             sectionId: string | null;
+            /** @description The tags, in the order set; expanded as `tags` with `include=tags`. */
             tagIds: string[];
+            /** @description The credits, in byline order. */
             authors: components["schemas"]["ArticleAuthor"][];
+            /** @description The byline to show instead of the one built from `authors`; null: build it from `authors`. */
             bylineOverride: string | null;
+            /**
+             * @description BCP 47 language tag of the text.
+             * @example en
+             */
             language: string;
+            /** @description The canonical URL when the article first appeared elsewhere; null: `url` is canonical. */
             canonicalUrl: string | null;
+            /** @description Search-engine overrides, or null. */
             seo: components["schemas"]["Seo"] | null;
             /**
-             * @description How the front end shows the comment widget.
+             * @description The comment widget under the article: `open` (readers may comment), `closed` (existing comments shown, no new ones) or `hidden` (no widget).
              * @enum {string}
              */
             commentsMode: "open" | "closed" | "hidden";
+            /** @description Where the story comes from (e.g. a wire agency), or null. */
             source: components["schemas"]["ArticleSource"] | null;
-            /** @description Incremented by every write. */
+            /**
+             * @description Incremented by every write (related links and disclaimer attachments included); part of the `ETag`, `"r<revision>-<status>"`.
+             * @example 3
+             */
             revision: number;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the article was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last write of any kind (RFC 3339, UTC); drives `Last-Modified`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
-            /** @description Set the first time the article went live; never moves. */
+            /** @description Set the first time the article went live; never moves. null until then. */
             firstPublishedAt: string | null;
-            /** @description Current (or scheduled) publication time. */
+            /** @description Current (or scheduled) publication time; null for a draft. */
             publishedAt: string | null;
-            /** @description Editorial "Updated" stamp (corrections, explicit choice). */
+            /** @description Editorial "Updated" stamp (corrections, explicit choice); JSON-LD `dateModified`. null when never set. */
             contentUpdatedAt: string | null;
-            /** @description Set while the article is in the trash. */
+            /** @description Set while the article is in the trash; null otherwise (anonymous callers never see trashed articles). */
             deletedAt: string | null;
+            /**
+             * @description Words in the body text (pull quotes and disclaimers excluded), computed on save.
+             * @example 601
+             */
             wordCount: number;
+            /**
+             * @description Reading time in whole minutes at 230 words a minute (at least 1 for a body with words; 0 without), computed on save.
+             * @example 3
+             */
             readingTimeMinutes: number;
+            /** @description `seo.description` if set, else the text of the first block when it is a paragraph, cut at a word near 300 characters (then ending in `…`); null when there is neither. */
             excerpt: string | null;
             /** @description With `include=disclaimers`: the resolved notices by slot. */
             disclaimers?: components["schemas"]["ArticleDisclaimerSlots"];
@@ -2500,64 +3062,101 @@ export interface components {
         };
         /** @description A page of articles. */
         ArticleList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Article"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description The API key that made a change (null fields for the system, e.g. the demo seed). */
         Actor: {
+            /** @description The id of the API key; null for system writes. */
             keyId: string | null;
+            /**
+             * @description The key's name at the time of the write; null for system writes.
+             * @example Newsroom editor app
+             */
             name: string | null;
+            /**
+             * @description The key's role at the time of the write (`editor` or `admin`); null for system writes.
+             * @example editor
+             */
             role: string | null;
         };
         /** @description One entry in an article history. */
         RevisionSummary: {
+            /**
+             * @description The article's `revision` value after this write (1 for the creation).
+             * @example 3
+             */
             revision: number;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the write happened (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
+            /** @description Who made the write. */
             actor: components["schemas"]["Actor"];
+            /**
+             * @description What the write did, generated by the server (`created`, `updated`, `published`, `scheduled for <time>`, `unpublished`, `moved to trash`, `restored from trash`, `restored revision <n>`, `related links changed`, `disclaimers changed`…).
+             * @example published
+             */
             note: string;
         };
         /** @description A page of revisions, newest first. */
         RevisionList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["RevisionSummary"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description A full snapshot of an article at one revision. */
         Revision: {
+            /**
+             * @description The article's `revision` value after this write (1 for the creation).
+             * @example 3
+             */
             revision: number;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the write happened (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
+            /** @description Who made the write. */
             actor: components["schemas"]["Actor"];
+            /**
+             * @description What the write did, generated by the server (`created`, `updated`, `published`, `scheduled for <time>`, `unpublished`, `moved to trash`, `restored from trash`, `restored revision <n>`, `related links changed`, `disclaimers changed`…).
+             * @example published
+             */
             note: string;
+            /** @description The article as it was stored after this write (its own fields; no expansions, related links or attachments). */
             article: components["schemas"]["ArticleSnapshot"];
         };
         /** @description An append-only, dated correction. */
         Correction: {
             /**
-             * @description Opaque id (ULID).
+             * @description The correction id (ULID).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
-            /** @enum {string} */
+            /**
+             * @description `correction` (a factual error fixed), `clarification` (wording made clearer), `update` (new facts added) or `retraction` (the claim is withdrawn).
+             * @enum {string}
+             */
             kind: "correction" | "clarification" | "update" | "retraction";
+            /** @description The note shown to readers, plain text. */
             text: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the correction was added (RFC 3339, UTC); it also became the article's `contentUpdatedAt`.
              * @example 2018-01-10T09:00:00.000Z
              */
             publishedAt: string;
         };
         /** @description All corrections of an article, oldest first. */
         CorrectionList: {
+            /** @description Every correction, oldest first (never paged: corrections are few). */
             data: components["schemas"]["Correction"][];
         };
         /** @description schema.org NewsArticle or OpinionNewsArticle. */
@@ -2566,98 +3165,160 @@ export interface components {
         };
         /** @description A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1). */
         JsonFeed: {
-            /** @constant */
+            /**
+             * @description The JSON Feed version this document follows.
+             * @constant
+             */
             version: "https://jsonfeed.org/version/1.1";
+            /**
+             * @description The publication name (SITE_NAME).
+             * @example Broadsheet
+             */
             title: string;
+            /** @description The site (SITE_URL). */
             home_page_url: string;
+            /** @description This feed's own URL, with its `section`/`tag` filter. */
             feed_url: string;
+            /** @description What the feed holds (the publication, or one section or tag of it). */
             description: string;
+            /** @description The publisher. */
             authors: {
+                /** @description The publication name. */
                 name: string;
+                /** @description The site. */
                 url?: string;
             }[];
+            /** @description The newest live articles, newest first. */
             items: {
+                /** @description A stable id, `urn:broadsheet:article:<id>` (it survives slug changes). */
                 id: string;
+                /** @description The article page. */
                 url: string;
+                /** @description The headline. */
                 title: string;
                 /** @description The full body as HTML (the hero figure first). */
                 content_html: string;
+                /** @description Plain text: `seo.description`, else the standfirst, else the excerpt. */
                 summary?: string;
+                /** @description The hero image URL, when there is one. */
                 image?: string;
+                /** @description The publication time, `publishedAt` (RFC 3339). */
                 date_published: string;
+                /** @description The later of `publishedAt` and the editorial "Updated" stamp `contentUpdatedAt` (RFC 3339). */
                 date_modified: string;
+                /** @description The credited authors, when there are any. */
                 authors?: {
+                    /** @description A credited author. */
                     name: string;
                 }[];
+                /** @description The section name, then the tag names. */
                 tags: string[];
+                /** @description BCP 47 language tag. */
                 language: string;
             }[];
         };
         /** @description The check passed. */
         HealthStatus: {
-            /** @constant */
+            /**
+             * @description Always `ok`: any other state is an error status.
+             * @constant
+             */
             status: "ok";
         };
         /** @description An article that matches the search, with its highlighted snippet and relevance. */
         SearchResult: {
             /**
-             * @description Opaque id (ULID).
+             * @description The article id (ULID), assigned at creation; it never changes.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description URL-safe unique name.
-             * @example korea-crisis
+             * @description The current URL name, unique among articles; old slugs redirect to it.
+             * @example as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
              */
             slug: string;
-            /** @description Public URL on the site (from SITE_URL). */
+            /**
+             * @description Public URL of the article page: SITE_URL + `/articles/` + slug.
+             * @example https://www.example.com/articles/as-north-and-south-meet-putin-likely-to-lead-mediation-efforts-to-resolve-korean-crisis
+             */
             url: string;
+            /**
+             * @description The headline (the page h1).
+             * @example As North and South meet, Putin likely to lead mediation efforts to resolve Korean crisis
+             */
             headline: string;
+            /** @description The summary under the headline; null when there is none. */
             standfirst: string | null;
+            /** @description Short label above the headline; null when there is none. */
             kicker: string | null;
+            /** @description Kind of article: drives JSON-LD (`OpinionNewsArticle` for opinion), rule-attached disclaimers and the `type` filter. */
             type: components["schemas"]["ArticleType"];
+            /** @description Publication state, computed at read time: `draft`, `scheduled` (published with a future `publishedAt`) or `published` (live). */
             status: components["schemas"]["ArticleStatus"];
-            /** @description The body blocks; image blocks are expanded with `include=media`. */
+            /** @description The body blocks in reading order; image blocks carry `media` and `display` with `include=media`. */
             body: (components["schemas"]["ExpandedImageBlock"] | components["schemas"]["Block"])[];
             /** @description The hero image use; expanded with `include=media`. */
             hero: (components["schemas"]["ExpandedMediaUse"] | components["schemas"]["MediaUse"]) | null;
+            /** @description The section, or null; expanded as `section` with `include=section`. */
             sectionId: string | null;
+            /** @description The tags, in the order set; expanded as `tags` with `include=tags`. */
             tagIds: string[];
+            /** @description The credits, in byline order. */
             authors: components["schemas"]["ArticleAuthor"][];
+            /** @description The byline to show instead of the one built from `authors`; null: build it from `authors`. */
             bylineOverride: string | null;
+            /**
+             * @description BCP 47 language tag of the text.
+             * @example en
+             */
             language: string;
+            /** @description The canonical URL when the article first appeared elsewhere; null: `url` is canonical. */
             canonicalUrl: string | null;
+            /** @description Search-engine overrides, or null. */
             seo: components["schemas"]["Seo"] | null;
             /**
-             * @description How the front end shows the comment widget.
+             * @description The comment widget under the article: `open` (readers may comment), `closed` (existing comments shown, no new ones) or `hidden` (no widget).
              * @enum {string}
              */
             commentsMode: "open" | "closed" | "hidden";
+            /** @description Where the story comes from (e.g. a wire agency), or null. */
             source: components["schemas"]["ArticleSource"] | null;
-            /** @description Incremented by every write. */
+            /**
+             * @description Incremented by every write (related links and disclaimer attachments included); part of the `ETag`, `"r<revision>-<status>"`.
+             * @example 3
+             */
             revision: number;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the article was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last write of any kind (RFC 3339, UTC); drives `Last-Modified`.
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
-            /** @description Set the first time the article went live; never moves. */
+            /** @description Set the first time the article went live; never moves. null until then. */
             firstPublishedAt: string | null;
-            /** @description Current (or scheduled) publication time. */
+            /** @description Current (or scheduled) publication time; null for a draft. */
             publishedAt: string | null;
-            /** @description Editorial "Updated" stamp (corrections, explicit choice). */
+            /** @description Editorial "Updated" stamp (corrections, explicit choice); JSON-LD `dateModified`. null when never set. */
             contentUpdatedAt: string | null;
-            /** @description Set while the article is in the trash. */
+            /** @description Set while the article is in the trash; null otherwise (anonymous callers never see trashed articles). */
             deletedAt: string | null;
+            /**
+             * @description Words in the body text (pull quotes and disclaimers excluded), computed on save.
+             * @example 601
+             */
             wordCount: number;
+            /**
+             * @description Reading time in whole minutes at 230 words a minute (at least 1 for a body with words; 0 without), computed on save.
+             * @example 3
+             */
             readingTimeMinutes: number;
+            /** @description `seo.description` if set, else the text of the first block when it is a paragraph, cut at a word near 300 characters (then ending in `…`); null when there is neither. */
             excerpt: string | null;
             /** @description With `include=disclaimers`: the resolved notices by slot. */
             disclaimers?: components["schemas"]["ArticleDisclaimerSlots"];
@@ -2684,7 +3345,9 @@ export interface components {
         };
         /** @description A page of search results, most relevant first. */
         SearchResultList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["SearchResult"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /**
@@ -2696,23 +3359,36 @@ export interface components {
         /** @description A webhook subscription, without its secret. */
         Webhook: {
             /**
-             * @description Opaque id (ULID).
+             * @description The webhook id (ULID).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description Where events are POSTed.
+             * @example https://hooks.example.org/broadsheet
+             */
             url: string;
+            /**
+             * @description The event patterns subscribed to.
+             * @example [
+             *       "article.*",
+             *       "media.created"
+             *     ]
+             */
             events: components["schemas"]["WebhookEventPattern"][];
+            /** @description A note for admins; null when there is none. */
             description: string | null;
+            /** @description false: nothing is queued for it and queued deliveries wait. */
             active: boolean;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the webhook was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
@@ -2720,23 +3396,36 @@ export interface components {
         /** @description A new webhook with its signing secret (shown once). */
         CreatedWebhook: {
             /**
-             * @description Opaque id (ULID).
+             * @description The webhook id (ULID).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
+            /**
+             * @description Where events are POSTed.
+             * @example https://hooks.example.org/broadsheet
+             */
             url: string;
+            /**
+             * @description The event patterns subscribed to.
+             * @example [
+             *       "article.*",
+             *       "media.created"
+             *     ]
+             */
             events: components["schemas"]["WebhookEventPattern"][];
+            /** @description A note for admins; null when there is none. */
             description: string | null;
+            /** @description false: nothing is queued for it and queued deliveries wait. */
             active: boolean;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the webhook was created (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description The last change (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             updatedAt: string;
@@ -2748,22 +3437,27 @@ export interface components {
         };
         /** @description A page of webhooks, oldest first. */
         WebhookList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["Webhook"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
         /** @description One event sent (or to be sent) to one webhook. */
         WebhookDelivery: {
             /**
-             * @description Opaque id (ULID).
+             * @description The delivery id (ULID): what the redeliver operation names.
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             id: string;
             /**
-             * @description Opaque id (ULID).
+             * @description The event sent: the `id` of the delivered body, the same for every webhook and every attempt (use it to de-duplicate).
              * @example 01JD3Q8Z6V0R8Y5M2K1N4P7S9T
              */
             eventId: string;
-            /** @example article.published */
+            /**
+             * @description The event type (`article.published`, `media.updated`…).
+             * @example article.published
+             */
             eventType: string;
             /**
              * @description `pending` (queued or waiting for a retry), `delivering` (an attempt is under way), `succeeded` (a 2xx answer), `dead` (retries exhausted or the target refused; redeliver to try again).
@@ -2785,15 +3479,18 @@ export interface components {
             nextAttemptAt: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC time.
+             * @description When the event was queued for this webhook (RFC 3339, UTC).
              * @example 2018-01-10T09:00:00.000Z
              */
             createdAt: string;
+            /** @description When a 2xx answer arrived; null until then. */
             deliveredAt: string | null;
         };
         /** @description A page of deliveries, newest first. */
         WebhookDeliveryList: {
+            /** @description The items of this page, in list order (at most `page.limit`). */
             data: components["schemas"]["WebhookDelivery"][];
+            /** @description Where this page stands: its size, the cursor of the next one and the total. */
             page: components["schemas"]["Page"];
         };
     };
@@ -2814,7 +3511,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: The check passed. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,12 +3520,13 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -2843,7 +3541,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: The check passed. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,21 +3550,23 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Service Unavailable: the database does not answer (or the server sheds load); retry after `Retry-After` seconds when it is sent. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -2879,7 +3579,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from `page.nextCursor`. */
                 cursor?: string;
-                type?: components["schemas"]["ArticleTypeInput"];
+                /** @description Only articles of this type. */
+                type?: "news" | "opinion" | "analysis" | "feature" | "sponsored";
                 /** @description Section slug. */
                 section?: string;
                 /** @description Tag slug. */
@@ -2888,12 +3589,13 @@ export interface operations {
                 author?: string;
                 /** @description Editors only. `deleted` lists the trash. */
                 status?: "draft" | "scheduled" | "published" | "deleted";
-                /** @description RFC 3339 UTC time. */
+                /** @description Only articles with `publishedAt` at or after this time (RFC 3339). */
                 publishedAfter?: string;
-                /** @description RFC 3339 UTC time. */
+                /** @description Only articles with `publishedAt` before this time (RFC 3339). */
                 publishedBefore?: string;
                 /** @description Full-text search over headline, standfirst, body and image captions (plain words; see GET /v1/search for ranked results). */
                 q?: string;
+                /** @description Order: `-publishedAt` (newest first, the default), `publishedAt`, `-updatedAt` or `headline`; ties are broken by id. */
                 sort?: "-publishedAt" | "publishedAt" | "-updatedAt" | "headline";
                 /** @description Comma list of expansions: authors, section, tags, media, disclaimers, related, html, text, or all. */
                 include?: string;
@@ -2904,7 +3606,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of articles. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2913,39 +3615,45 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -2954,7 +3662,10 @@ export interface operations {
     createArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2964,7 +3675,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: An article; expansions appear with `include`. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,75 +3684,85 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3062,7 +3783,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3078,39 +3799,45 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3124,14 +3851,14 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,39 +3867,45 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3184,9 +3917,12 @@ export interface operations {
                 /** @description Admins only: delete for good instead of moving to the trash. */
                 permanent?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -3200,48 +3936,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3250,9 +4013,12 @@ export interface operations {
     updateArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -3263,7 +4029,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,84 +4038,115 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3358,16 +4155,21 @@ export interface operations {
     restoreArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3376,48 +4178,75 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3426,9 +4255,14 @@ export interface operations {
     publishArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -3439,7 +4273,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,75 +4282,105 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3525,16 +4389,21 @@ export interface operations {
     unpublishArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3543,57 +4412,85 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3604,14 +4501,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: All corrections of an article, oldest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3620,39 +4517,45 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectionList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3661,9 +4564,14 @@ export interface operations {
     addCorrection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -3674,7 +4582,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: An append-only, dated correction. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,66 +4591,85 @@ export interface operations {
                     "application/json": components["schemas"]["Correction"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3753,14 +4680,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: schema.org NewsArticle or OpinionNewsArticle. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3769,39 +4696,45 @@ export interface operations {
                     "application/json": components["schemas"]["JsonLd"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3817,14 +4750,14 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of revisions, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3833,48 +4766,55 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3885,15 +4825,16 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
+                /** @description A revision number (decimal digits, from 1), as listed by GET /v1/articles/{id}/revisions. */
                 revision: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A full snapshot of an article at one revision. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3902,48 +4843,55 @@ export interface operations {
                     "application/json": components["schemas"]["Revision"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -3952,17 +4900,23 @@ export interface operations {
     restoreRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
+                /** @description A revision number (decimal digits, from 1), as listed by GET /v1/articles/{id}/revisions. */
                 revision: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An article; expansions appear with `include`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3971,57 +4925,85 @@ export interface operations {
                     "application/json": components["schemas"]["Article"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4032,14 +5014,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: The resolved notices of an article, each once, in order. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4048,39 +5030,45 @@ export interface operations {
                     "application/json": components["schemas"]["ResolvedDisclaimerList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4089,9 +5077,12 @@ export interface operations {
     putArticleDisclaimers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -4102,7 +5093,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: The resolved notices of an article, each once, in order. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4111,84 +5102,115 @@ export interface operations {
                     "application/json": components["schemas"]["ResolvedDisclaimerList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4199,14 +5221,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: The ordered links of an article. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4215,39 +5237,45 @@ export interface operations {
                     "application/json": components["schemas"]["RelatedLinkList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4256,9 +5284,12 @@ export interface operations {
     replaceRelatedLinks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -4269,7 +5300,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: The ordered links of an article. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4278,84 +5309,115 @@ export interface operations {
                     "application/json": components["schemas"]["RelatedLinkList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4364,9 +5426,14 @@ export interface operations {
     addRelatedLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -4377,7 +5444,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A link from an article to another article or an external page. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4386,84 +5453,115 @@ export interface operations {
                     "application/json": components["schemas"]["RelatedLink"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4472,11 +5570,14 @@ export interface operations {
     deleteRelatedLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
-                /** @description Opaque id (ULID). */
+                /** @description The id of the related link (see the list of the article's related links). */
                 linkId: string;
             };
             cookie?: never;
@@ -4490,57 +5591,85 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4549,11 +5678,14 @@ export interface operations {
     updateRelatedLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the article (a ULID, as returned when it was created or listed). */
                 id: string;
-                /** @description Opaque id (ULID). */
+                /** @description The id of the related link (see the list of the article's related links). */
                 linkId: string;
             };
             cookie?: never;
@@ -4564,7 +5696,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A link from an article to another article or an external page. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4573,84 +5705,115 @@ export interface operations {
                     "application/json": components["schemas"]["RelatedLink"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Required: this deployment requires `If-Match` on article writes. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4670,7 +5833,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of authors. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4679,30 +5842,35 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4711,7 +5879,10 @@ export interface operations {
     createAuthor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4721,7 +5892,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A person credited on articles. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,57 +5901,65 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4791,14 +5970,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the author (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A person credited on articles. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4807,39 +5986,45 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4848,9 +6033,12 @@ export interface operations {
     deleteAuthor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the author (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -4864,57 +6052,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -4923,9 +6129,12 @@ export interface operations {
     updateAuthor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the author (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -4936,7 +6145,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A person credited on articles. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4945,66 +6154,85 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5022,7 +6250,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A person credited on articles. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5031,39 +6259,45 @@ export interface operations {
                     "application/json": components["schemas"]["Author"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5083,7 +6317,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of sections. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5092,30 +6326,35 @@ export interface operations {
                     "application/json": components["schemas"]["SectionList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5124,7 +6363,10 @@ export interface operations {
     createSection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5134,7 +6376,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A section of the site (a tree). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5143,57 +6385,65 @@ export interface operations {
                     "application/json": components["schemas"]["Section"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5204,14 +6454,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the section (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A section of the site (a tree). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5220,39 +6470,45 @@ export interface operations {
                     "application/json": components["schemas"]["Section"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5261,9 +6517,12 @@ export interface operations {
     deleteSection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the section (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -5277,57 +6536,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5336,9 +6613,12 @@ export interface operations {
     updateSection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the section (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -5349,7 +6629,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A section of the site (a tree). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5358,66 +6638,85 @@ export interface operations {
                     "application/json": components["schemas"]["Section"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5435,7 +6734,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A section of the site (a tree). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5444,39 +6743,45 @@ export interface operations {
                     "application/json": components["schemas"]["Section"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5496,7 +6801,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of tags. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5505,30 +6810,35 @@ export interface operations {
                     "application/json": components["schemas"]["TagList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5537,7 +6847,10 @@ export interface operations {
     createTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5547,7 +6860,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A free-form topic label. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5556,57 +6869,65 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5617,14 +6938,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the tag (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A free-form topic label. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5633,39 +6954,45 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5674,9 +7001,12 @@ export interface operations {
     deleteTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the tag (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -5690,57 +7020,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5749,9 +7097,12 @@ export interface operations {
     updateTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the tag (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -5762,7 +7113,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A free-form topic label. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5771,66 +7122,85 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5848,7 +7218,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A free-form topic label. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5857,39 +7227,45 @@ export interface operations {
                     "application/json": components["schemas"]["Tag"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5909,7 +7285,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of disclaimers, by key. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5918,39 +7294,45 @@ export interface operations {
                     "application/json": components["schemas"]["DisclaimerList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -5959,7 +7341,10 @@ export interface operations {
     createDisclaimer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5969,7 +7354,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A reusable editorial notice. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5978,75 +7363,85 @@ export interface operations {
                     "application/json": components["schemas"]["Disclaimer"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6057,14 +7452,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the disclaimer (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A reusable editorial notice. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6073,48 +7468,55 @@ export interface operations {
                     "application/json": components["schemas"]["Disclaimer"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6126,9 +7528,12 @@ export interface operations {
                 /** @description Delete even while articles attach it. */
                 force?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the disclaimer (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -6142,57 +7547,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6201,9 +7624,12 @@ export interface operations {
     updateDisclaimer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the disclaimer (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -6214,7 +7640,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A reusable editorial notice. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6223,84 +7649,105 @@ export interface operations {
                     "application/json": components["schemas"]["Disclaimer"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6317,6 +7764,7 @@ export interface operations {
                 q?: string;
                 /** @description Exact credit line. */
                 credit?: string;
+                /** @description Only items of this (sniffed) type. */
                 mimeType?: "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/avif";
             };
             header?: never;
@@ -6325,7 +7773,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of media, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6334,39 +7782,45 @@ export interface operations {
                     "application/json": components["schemas"]["MediaList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6375,7 +7829,10 @@ export interface operations {
     createMedia: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6388,23 +7845,29 @@ export interface operations {
                      * @description The image: JPEG, PNG, WebP, GIF or AVIF (sniffed from the bytes).
                      */
                     file: Blob;
+                    /** @description Default alternative text (up to 1,000 characters). */
                     altText?: string;
                     /** @description Plain text, or a JSON array of inline nodes. */
                     caption?: string;
+                    /** @description The display credit line, e.g. `Korea Pool / Reuters`. */
                     creditText?: string;
+                    /** @description The photographer or artist. */
                     creator?: string;
+                    /** @description The rights holder's notice, e.g. `© Korea Pool / Reuters`. */
                     copyrightNotice?: string;
+                    /** @description The licence terms (an absolute http(s) URL). */
                     licenseUrl?: string;
                     /** @description JSON: {"name": "...", "category": "wires"}. */
                     source?: string;
                     /** @description JSON: {"x": 0.5, "y": 0.4}. */
                     focalPoint?: string;
+                    /** @description When the picture was taken (RFC 3339). */
                     takenAt?: string;
                 } | null;
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: An image with its default caption, credit and rights. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6413,57 +7876,65 @@ export interface operations {
                     "application/json": components["schemas"]["Media"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6474,14 +7945,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the media item (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: An image with its default caption, credit and rights. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6490,39 +7961,45 @@ export interface operations {
                     "application/json": components["schemas"]["Media"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6531,11 +8008,15 @@ export interface operations {
     deleteMedia: {
         parameters: {
             query?: {
+                /** @description `true` deletes the item even while articles use it (their uses then render without the image). */
                 force?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the media item (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -6549,57 +8030,75 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
-            429: {
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6608,9 +8107,12 @@ export interface operations {
     updateMedia: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version you read (from a read without `include`, or from your last write). The write happens only if it is still the current version; otherwise 412 with the current `ETag`, and nothing is written. */
+                "If-Match"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the media item (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -6621,7 +8123,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: An image with its default caption, credit and rights. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6630,57 +8132,75 @@ export interface operations {
                     "application/json": components["schemas"]["Media"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Precondition Failed: `If-Match` names another version; the current one is in the `ETag` header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6691,14 +8211,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the media item (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: Where a media item is used. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6707,48 +8227,55 @@ export interface operations {
                     "application/json": components["schemas"]["MediaUsage"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6773,7 +8300,7 @@ export interface operations {
                 range?: string;
             };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the media item (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -6809,48 +8336,55 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Range Not Satisfiable: the `Range` lies outside the file; `Content-Range` gives its size. */
             416: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6879,39 +8413,45 @@ export interface operations {
                     "application/rss+xml": string;
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -6940,39 +8480,45 @@ export interface operations {
                     "application/atom+xml": string;
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7001,39 +8547,45 @@ export interface operations {
                     "application/feed+json": components["schemas"]["JsonFeed"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7060,39 +8612,45 @@ export interface operations {
                     "application/xml": string;
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7116,39 +8674,45 @@ export interface operations {
                     "application/xml": string;
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7163,7 +8727,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from `page.nextCursor`, valid for the same `q` and filters only. It holds a position in the ranked list: with no writes between pages every match appears exactly once; a write between pages can shift the boundary by the matches it adds or removes above it. */
                 cursor?: string;
-                type?: components["schemas"]["ArticleTypeInput"];
+                /** @description Only articles of this type. */
+                type?: "news" | "opinion" | "analysis" | "feature" | "sponsored";
                 /** @description Section slug. */
                 section?: string;
                 /** @description Tag slug. */
@@ -7177,7 +8742,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of search results, most relevant first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7186,30 +8751,35 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResultList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: the API key sent is unknown or revoked (without an `Authorization` header the request is anonymous and sees live content only). */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7229,7 +8799,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of active API keys. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7238,39 +8808,45 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7279,7 +8855,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7289,7 +8868,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A new API key with its secret (shown once). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7298,48 +8877,55 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7350,7 +8936,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the API key (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -7364,48 +8950,55 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7418,9 +9011,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from `page.nextCursor`. */
                 cursor?: string;
+                /** @description Only writes to this kind of resource. */
                 resource?: "article" | "media" | "disclaimer" | "author" | "section" | "tag" | "api-key" | "webhook";
+                /** @description Only writes to this resource (an id). */
                 resourceId?: string;
+                /** @description Only this action (`created`, `updated`, `published`, `deleted`…). */
                 action?: string;
+                /** @description Only writes made with this API key (its id). */
                 actorKeyId?: string;
                 /** @description Entries at or after this time. */
                 since?: string;
@@ -7433,7 +9030,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of audit entries, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7442,39 +9039,45 @@ export interface operations {
                     "application/json": components["schemas"]["AuditList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7494,7 +9097,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of webhooks, oldest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7503,39 +9106,45 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7544,7 +9153,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7554,7 +9166,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created: A new webhook with its signing secret (shown once). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7563,66 +9175,75 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7633,14 +9254,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the webhook (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A webhook subscription, without its secret. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7649,48 +9270,55 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7701,7 +9329,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the webhook (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -7715,48 +9343,55 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7767,7 +9402,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the webhook (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
@@ -7778,7 +9413,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK: A webhook subscription, without its secret. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7787,75 +9422,85 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Content Too Large: the body is over the limit (1 MiB for JSON; MEDIA_MAX_BYTES for uploads). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unsupported Media Type: the body is not in a media type this operation reads. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unprocessable Content: well-formed, but it breaks a content rule (unknown references, self-links, limits) or reuses an Idempotency-Key; see `code` and `errors`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7873,14 +9518,14 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the webhook (a ULID, as returned when it was created or listed). */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK: A page of deliveries, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7889,48 +9534,55 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
@@ -7939,18 +9591,21 @@ export interface operations {
     redeliverWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (a UUID) per intended write: a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a 422, while the first is still running a 409. Kept for IDEMPOTENCY_TTL_HOURS (24 h). */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Opaque id (ULID). */
+                /** @description The id of the webhook (a ULID, as returned when it was created or listed). */
                 id: string;
-                /** @description Opaque id (ULID). */
+                /** @description The id of the delivery (see the webhook's delivery list). */
                 deliveryId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Accepted: One event sent (or to be sent) to one webhook. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -7959,57 +9614,65 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Default Response */
+            /** @description Bad Request: the request does not match the schema (unknown query parameters and body fields included); `errors` points at each bad value. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unauthorized: this operation needs an API key, and none was sent or it is unknown or revoked. Carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Forbidden: the API key's role is not enough for this operation (or for the parameters sent). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not Found: no such resource, or it is not visible to this caller (anonymous callers see live content only). */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Conflict: the request clashes with the current state (a taken slug or key, a resource in use or in the trash, an Idempotency-Key still in flight); see `code`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Too Many Requests: the rate limit of this API key (or address) is spent; retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
             };

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
 import { articleAuthors, articleRevisions, articles, articleSlugs, articleTags, authors, corrections, sections, tags } from '../../db/schema.js';
-import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
+import { articleVisibleTo, preparedByViewer, type Viewer } from '../../db/visibility.js';
 
 export type ArticleRow = typeof articles.$inferSelect;
 export type ArticleInsert = typeof articles.$inferInsert;
@@ -64,6 +64,11 @@ function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[]
 }
 
 export function createArticleRepository(db: Db) {
+  // The read path's queries, prepared once (see preparedOnce).
+  const byId = preparedByViewer((visible) => db.select().from(articles).where(and(eq(articles.id, sql.placeholder('id')), visible)).prepare());
+  const bySlug = preparedByViewer((visible) => db.select().from(articles).where(and(eq(articles.slug, sql.placeholder('slug')), visible)).prepare());
+  const tagsOf = preparedOnce(() => db.select().from(articleTags).where(inJsonArray(articleTags.articleId)).orderBy(asc(articleTags.position)).prepare());
+  const authorsOf = preparedOnce(() => db.select().from(articleAuthors).where(inJsonArray(articleAuthors.articleId)).orderBy(asc(articleAuthors.position)).prepare());
   return {
     /** When the next scheduled article goes live (it becomes visible by comparison, with no write). */
     nextPublicationAfter(now: string): string | undefined {
@@ -71,10 +76,10 @@ export function createArticleRepository(db: Db) {
         .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now), isNull(articles.deletedAt))).get()?.at ?? undefined;
     },
     get(id: string, viewer: Viewer): ArticleRow | undefined {
-      return db.select().from(articles).where(and(eq(articles.id, id), articleVisibleTo(viewer))).get();
+      return byId(viewer).get({ id, now: viewer.now });
     },
     getBySlug(slug: string, viewer: Viewer): ArticleRow | undefined {
-      return db.select().from(articles).where(and(eq(articles.slug, slug), articleVisibleTo(viewer))).get();
+      return bySlug(viewer).get({ slug, now: viewer.now });
     },
     /** The article that used to have this slug, if it is visible to the viewer. */
     getByOldSlug(slug: string, viewer: Viewer): ArticleRow | undefined {
@@ -116,14 +121,14 @@ export function createArticleRepository(db: Db) {
     tagIdsFor(articleIds: readonly string[]): Map<string, string[]> {
       const out = new Map<string, string[]>(articleIds.map((id) => [id, []]));
       if (!articleIds.length) return out;
-      const rows = db.select().from(articleTags).where(inArray(articleTags.articleId, [...articleIds])).orderBy(asc(articleTags.position)).all();
+      const rows = tagsOf().all({ ids: JSON.stringify(articleIds) });
       for (const r of rows) out.get(r.articleId)?.push(r.tagId);
       return out;
     },
     authorsFor(articleIds: readonly string[]): Map<string, AuthorRef[]> {
       const out = new Map<string, AuthorRef[]>(articleIds.map((id) => [id, []]));
       if (!articleIds.length) return out;
-      const rows = db.select().from(articleAuthors).where(inArray(articleAuthors.articleId, [...articleIds])).orderBy(asc(articleAuthors.position)).all();
+      const rows = authorsOf().all({ ids: JSON.stringify(articleIds) });
       for (const r of rows) out.get(r.articleId)?.push({ authorId: r.authorId, role: r.role });
       return out;
     },

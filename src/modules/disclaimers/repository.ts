@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, or, sql, type AnyColumn } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { inJsonArray, preparedOnce, type Db } from '../../db/client.js';
 import { articleDisclaimers, disclaimers } from '../../db/schema.js';
 
 export type DisclaimerRow = typeof disclaimers.$inferSelect;
@@ -14,6 +14,19 @@ const hasItems = (column: AnyColumn) => sql`coalesce(json_array_length(${column}
 
 /** SQL for notices and their attachments to articles. */
 export function createDisclaimerRepository(db: Db) {
+  const attached = preparedOnce(() => db
+    .select({ a: articleDisclaimers, d: disclaimers })
+    .from(articleDisclaimers)
+    .innerJoin(disclaimers, eq(disclaimers.id, articleDisclaimers.disclaimerId))
+    .where(inJsonArray(articleDisclaimers.articleId))
+    .orderBy(asc(articleDisclaimers.articleId), asc(articleDisclaimers.position))
+    .prepare());
+  const withRules = preparedOnce(() => db
+    .select()
+    .from(disclaimers)
+    .where(and(eq(disclaimers.active, true), or(hasItems(disclaimers.appliesToTypes), hasItems(disclaimers.appliesToSectionIds))))
+    .orderBy(asc(disclaimers.key), asc(disclaimers.id))
+    .prepare());
   return {
     get(id: string): DisclaimerRow | undefined {
       return db.select().from(disclaimers).where(eq(disclaimers.id, id)).get();
@@ -70,13 +83,8 @@ export function createDisclaimerRepository(db: Db) {
     /** Every attachment of a page of articles with its notice, in one query, by article then position. */
     attachedTo(articleIds: readonly string[]): AttachedDisclaimer[] {
       if (articleIds.length === 0) return [];
-      return db
-        .select({ a: articleDisclaimers, d: disclaimers })
-        .from(articleDisclaimers)
-        .innerJoin(disclaimers, eq(disclaimers.id, articleDisclaimers.disclaimerId))
-        .where(inArray(articleDisclaimers.articleId, [...articleIds]))
-        .orderBy(asc(articleDisclaimers.articleId), asc(articleDisclaimers.position))
-        .all()
+      return attached()
+        .all({ ids: JSON.stringify(articleIds) })
         .map(({ a, d }) => ({ articleId: a.articleId, position: a.position, disclaimerId: a.disclaimerId, placements: a.placements as Placement[], suppress: a.suppress, disclaimer: d }));
     },
     /**
@@ -84,12 +92,7 @@ export function createDisclaimerRepository(db: Db) {
      * them (a newsroom has a handful of standing notices), so matching against each article happens in JS.
      */
     activeWithRules(): DisclaimerRow[] {
-      return db
-        .select()
-        .from(disclaimers)
-        .where(and(eq(disclaimers.active, true), or(hasItems(disclaimers.appliesToTypes), hasItems(disclaimers.appliesToSectionIds))))
-        .orderBy(asc(disclaimers.key), asc(disclaimers.id))
-        .all();
+      return withRules().all();
     },
   };
 }

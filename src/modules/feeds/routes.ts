@@ -14,27 +14,36 @@ const FeedQuerySchema = z.strictObject({
 
 const JsonFeedSchema = z
   .object({
-    version: z.literal('https://jsonfeed.org/version/1.1'),
-    title: z.string(),
-    home_page_url: z.string(),
-    feed_url: z.string(),
-    description: z.string(),
-    authors: z.array(z.object({ name: z.string(), url: z.string().optional() })),
-    items: z.array(
-      z.object({
-        id: z.string(),
-        url: z.string(),
-        title: z.string(),
-        content_html: z.string().meta({ description: 'The full body as HTML (the hero figure first).' }),
-        summary: z.string().optional(),
-        image: z.string().optional(),
-        date_published: z.string(),
-        date_modified: z.string(),
-        authors: z.array(z.object({ name: z.string() })).optional(),
-        tags: z.array(z.string()),
-        language: z.string(),
-      }),
-    ),
+    version: z.literal('https://jsonfeed.org/version/1.1').meta({ description: 'The JSON Feed version this document follows.' }),
+    title: z.string().meta({ description: 'The publication name (SITE_NAME).', example: 'Broadsheet' }),
+    home_page_url: z.string().meta({ description: 'The site (SITE_URL).' }),
+    feed_url: z.string().meta({ description: 'This feed\'s own URL, with its `section`/`tag` filter.' }),
+    description: z.string().meta({ description: 'What the feed holds (the publication, or one section or tag of it).' }),
+    authors: z
+      .array(
+        z.object({
+          name: z.string().meta({ description: 'The publication name.' }),
+          url: z.string().optional().meta({ description: 'The site.' }),
+        }),
+      )
+      .meta({ description: 'The publisher.' }),
+    items: z
+      .array(
+        z.object({
+          id: z.string().meta({ description: 'A stable id, `urn:broadsheet:article:<id>` (it survives slug changes).' }),
+          url: z.string().meta({ description: 'The article page.' }),
+          title: z.string().meta({ description: 'The headline.' }),
+          content_html: z.string().meta({ description: 'The full body as HTML (the hero figure first).' }),
+          summary: z.string().optional().meta({ description: 'Plain text: `seo.description`, else the standfirst, else the excerpt.' }),
+          image: z.string().optional().meta({ description: 'The hero image URL, when there is one.' }),
+          date_published: z.string().meta({ description: 'The publication time, `publishedAt` (RFC 3339).' }),
+          date_modified: z.string().meta({ description: 'The later of `publishedAt` and the editorial "Updated" stamp `contentUpdatedAt` (RFC 3339).' }),
+          authors: z.array(z.object({ name: z.string().meta({ description: 'A credited author.' }) })).optional().meta({ description: 'The credited authors, when there are any.' }),
+          tags: z.array(z.string()).meta({ description: 'The section name, then the tag names.' }),
+          language: z.string().meta({ description: 'BCP 47 language tag.' }),
+        }),
+      )
+      .meta({ description: 'The newest live articles, newest first.' }),
   })
   .meta({ id: 'JsonFeed', description: 'A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).' });
 

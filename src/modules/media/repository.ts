@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
 import { articles, authors, media, mediaUses } from '../../db/schema.js';
 import { liveArticle } from '../../db/visibility.js';
 
@@ -22,13 +22,14 @@ function filterConditions(f: MediaFilter): (SQL | undefined)[] {
 }
 
 export function createMediaRepository(db: Db) {
+  const many = preparedOnce(() => db.select().from(media).where(inJsonArray(media.id)).prepare());
   return {
     get(id: string): MediaRow | undefined {
       return db.select().from(media).where(eq(media.id, id)).get();
     },
     getMany(ids: readonly string[]): MediaRow[] {
       if (!ids.length) return [];
-      return db.select().from(media).where(inArray(media.id, [...new Set(ids)])).all();
+      return many().all({ ids: JSON.stringify([...new Set(ids)]) });
     },
     /** Anonymous readers may see media that a live article uses, or an author portrait. */
     isPublic(id: string, now: string): boolean {

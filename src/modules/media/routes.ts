@@ -16,15 +16,15 @@ const err = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Prob
 const UploadFormSchema = z
   .object({
     file: z.string().meta({ format: 'binary', description: 'The image: JPEG, PNG, WebP, GIF or AVIF (sniffed from the bytes).' }),
-    altText: z.string().optional(),
+    altText: z.string().optional().meta({ description: 'Default alternative text (up to 1,000 characters).' }),
     caption: z.string().optional().meta({ description: 'Plain text, or a JSON array of inline nodes.' }),
-    creditText: z.string().optional(),
-    creator: z.string().optional(),
-    copyrightNotice: z.string().optional(),
-    licenseUrl: z.string().optional(),
+    creditText: z.string().optional().meta({ description: 'The display credit line, e.g. `Korea Pool / Reuters`.' }),
+    creator: z.string().optional().meta({ description: 'The photographer or artist.' }),
+    copyrightNotice: z.string().optional().meta({ description: 'The rights holder\'s notice, e.g. `© Korea Pool / Reuters`.' }),
+    licenseUrl: z.string().optional().meta({ description: 'The licence terms (an absolute http(s) URL).' }),
     source: z.string().optional().meta({ description: 'JSON: {"name": "...", "category": "wires"}.' }),
     focalPoint: z.string().optional().meta({ description: 'JSON: {"x": 0.5, "y": 0.4}.' }),
-    takenAt: z.string().optional(),
+    takenAt: z.string().optional().meta({ description: 'When the picture was taken (RFC 3339).' }),
   })
   // Multipart bodies are read from the stream in the handler, so Fastify sees a null body here.
   .nullish()
@@ -144,7 +144,9 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'deleteMedia', tags, summary: 'Delete media',
       description: 'Answers 409 while an article (live, scheduled or draft) uses it, unless `force=true`.',
       params: IdParamsSchema,
-      querystring: z.strictObject({ force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }),
+      querystring: z.strictObject({
+        force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').meta({ description: '`true` deletes the item even while articles use it (their uses then render without the image).' }),
+      }),
       response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404, 409) },
     },
   }, async (request, reply) => {

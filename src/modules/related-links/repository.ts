@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { inJsonArray, preparedOnce, type Db } from '../../db/client.js';
 import { articles, relatedLinks } from '../../db/schema.js';
-import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
+import { preparedByViewer, type Viewer } from '../../db/visibility.js';
 
 export type RelatedLinkRow = typeof relatedLinks.$inferSelect;
 export type RelatedLinkInsert = typeof relatedLinks.$inferInsert;
@@ -12,6 +12,12 @@ export type TargetRow = Pick<typeof articles.$inferSelect, 'id' | 'slug' | 'head
 const byPosition = [asc(relatedLinks.position), asc(relatedLinks.id)];
 
 export function createRelatedLinkRepository(db: Db) {
+  const linksOf = preparedOnce(() => db.select().from(relatedLinks).where(inJsonArray(relatedLinks.articleId)).orderBy(...byPosition).prepare());
+  const visibleTargets = preparedByViewer((visible) => db
+    .select({ id: articles.id, slug: articles.slug, headline: articles.headline, type: articles.type, publishedAt: articles.publishedAt, hero: articles.hero })
+    .from(articles)
+    .where(and(inJsonArray(articles.id), visible, isNull(articles.deletedAt)))
+    .prepare());
   /** Every stored link of one article (including links whose target is hidden), in order. */
   const listFor = (articleId: string): RelatedLinkRow[] =>
     db.select().from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(...byPosition).all();
@@ -28,7 +34,7 @@ export function createRelatedLinkRepository(db: Db) {
     listForMany(articleIds: readonly string[]): Map<string, RelatedLinkRow[]> {
       const out = new Map<string, RelatedLinkRow[]>(articleIds.map((id) => [id, []]));
       if (!articleIds.length) return out;
-      const rows = db.select().from(relatedLinks).where(inArray(relatedLinks.articleId, [...articleIds])).orderBy(...byPosition).all();
+      const rows = linksOf().all({ ids: JSON.stringify(articleIds) });
       for (const r of rows) out.get(r.articleId)?.push(r);
       return out;
     },
@@ -40,11 +46,7 @@ export function createRelatedLinkRepository(db: Db) {
      */
     targets(ids: readonly string[], viewer: Viewer): Map<string, TargetRow> {
       if (!ids.length) return new Map();
-      const rows = db
-        .select({ id: articles.id, slug: articles.slug, headline: articles.headline, type: articles.type, publishedAt: articles.publishedAt, hero: articles.hero })
-        .from(articles)
-        .where(and(inArray(articles.id, [...new Set(ids)]), articleVisibleTo(viewer), isNull(articles.deletedAt)))
-        .all();
+      const rows = visibleTargets(viewer).all({ ids: JSON.stringify([...new Set(ids)]), now: viewer.now });
       return new Map(rows.map((r) => [r.id, r]));
     },
 

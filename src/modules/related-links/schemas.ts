@@ -6,34 +6,38 @@ import { ExpandedMediaUseSchema } from '../media/schemas.js';
 
 export const MAX_RELATED_LINKS = 20;
 
-const label = z.string().trim().min(1).max(300);
+const label = z.string().trim().min(1).max(300).meta({ description: 'The link text (1..300 characters).' });
 
 export const RelatedTargetSchema = z
   .object({
-    id: IdSchema,
-    slug: z.string(),
-    url: z.string(),
-    headline: z.string(),
-    type: ArticleTypeSchema,
-    publishedAt: TimestampSchema.nullable(),
+    id: IdSchema.meta({ description: 'The linked article.' }),
+    slug: z.string().meta({ description: 'Its current slug.', example: 'oliver-stones-film-ukraine-on-fire-finally-available-in-original-english-watch' }),
+    url: z.string().meta({ description: 'Its public URL (SITE_URL + `/articles/` + slug).' }),
+    headline: z.string().meta({ description: 'Its headline.', example: 'Oliver Stone’s film ‘Ukraine on Fire’ FINALLY available in original English (WATCH)' }),
+    type: ArticleTypeSchema.meta({ description: 'Its type.' }),
+    publishedAt: TimestampSchema.nullable().meta({ description: 'Its publication time; null while it is a draft (only editors see such links).' }),
     hero: ExpandedMediaUseSchema.nullable().meta({ description: 'The target\'s hero (thumbnail source), or null.' }),
   })
   .meta({ id: 'RelatedTarget', description: 'A summary of the linked article.' });
 
 export const RelatedLinkSchema = z
   .object({
-    id: IdSchema,
-    position: z.number().int().meta({ description: '0-based order.' }),
-    label: z.string().nullable(),
+    id: IdSchema.meta({ description: 'The link id (ULID): what PATCH and DELETE /v1/articles/{id}/related-links/{linkId} name. It survives a PUT that keeps the link.' }),
+    position: z.number().int().min(0).meta({ description: '0-based order.' }),
+    label: z.string().nullable().meta({ description: 'The link text: always set for an external link; for an internal one, null means "use the target\'s headline".' }),
     url: z.string().meta({ description: 'The external URL, or the target article\'s URL.' }),
     target: RelatedTargetSchema.nullable().meta({ description: 'null for external links.' }),
   })
   .meta({ id: 'RelatedLink', description: 'A link from an article to another article or an external page.' });
 
-export const RelatedLinkListSchema = z.object({ data: z.array(RelatedLinkSchema) }).meta({ id: 'RelatedLinkList', description: 'The ordered links of an article.' });
+export const RelatedLinkListSchema = z
+  .object({ data: z.array(RelatedLinkSchema).meta({ description: 'The links in order (position 0 first), at most 20.' }) }).meta({ id: 'RelatedLinkList', description: 'The ordered links of an article.' });
 
 const position = z.number().int().min(0).meta({ description: '0-based place to insert at (clamped to the end); later links move down one.' });
-const internalFields = { targetArticleId: IdSchema, label: label.optional().meta({ description: 'Shown instead of the target\'s headline.' }) };
+const internalFields = {
+  targetArticleId: IdSchema.meta({ description: 'The article to link to (drafts allowed: anonymous readers see the link once it is live). Not the article itself (422).' }),
+  label: label.optional().meta({ description: 'Shown instead of the target\'s headline.' }),
+};
 const internal = z.strictObject(internalFields);
 
 /**
@@ -41,7 +45,10 @@ const internal = z.strictObject(internalFields);
  * missing label is reported at `/body/label` instead of as "matches no alternative" at `/body`; the
  * `required` in the metadata keeps the OpenAPI document saying what the rule is.
  */
-const externalFields = { url: HttpUrlSchema, label: label.optional() };
+const externalFields = {
+  url: HttpUrlSchema.meta({ description: 'The external page: an absolute http(s) URL.', example: 'https://www.reuters.com/world/asia-pacific/' }),
+  label: label.optional().meta({ description: 'The link text: required for an external link.' }),
+};
 const needsLabel = (v: { label?: string | undefined }, ctx: z.RefinementCtx) => {
   if (v.label === undefined) ctx.addIssue({ code: 'custom', path: ['label'], message: 'an external link needs a label' });
 };

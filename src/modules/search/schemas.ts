@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listOf, PagingQuery, SlugSchema } from '../../http/schemas.js';
-import { ArticleSchema, ArticleTypeSchema, IncludeSchema } from '../articles/schemas.js';
+import { ARTICLE_TYPES, ArticleSchema, IncludeSchema } from '../articles/schemas.js';
 
 export const SearchQuerySchema = z.strictObject({
   q: z.string().max(200).meta({
@@ -14,7 +14,8 @@ export const SearchQuerySchema = z.strictObject({
     description: 'Opaque cursor from `page.nextCursor`, valid for the same `q` and filters only. It holds a position in the ranked list: with no writes ' +
       'between pages every match appears exactly once; a write between pages can shift the boundary by the matches it adds or removes above it.',
   }),
-  type: ArticleTypeSchema.optional(),
+  // Inline (not the ArticleType $ref): @fastify/swagger drops the description of a $ref parameter.
+  type: z.enum(ARTICLE_TYPES).optional().meta({ description: 'Only articles of this type.' }),
   section: SlugSchema.optional().meta({ description: 'Section slug.' }),
   tag: SlugSchema.optional().meta({ description: 'Tag slug.' }),
   include: IncludeSchema,

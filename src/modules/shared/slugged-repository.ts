@@ -1,5 +1,5 @@
-import { and, asc, count, eq, gt, inArray, ne, or } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { and, asc, count, eq, gt, ne, or } from 'drizzle-orm';
+import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
 import { authors, sections, tags } from '../../db/schema.js';
 
 /** SQL for the taxonomy tables that share the id/slug/name/createdAt/updatedAt shape. */
@@ -9,6 +9,7 @@ type Keyed = { id: string; slug: string; name: string; createdAt: string; update
 export function createSluggedRepository<Row extends Keyed>(db: Db, table: SluggedTable) {
   // The three tables share these columns; drizzle cannot type a union of tables, so one is named.
   const t = table as typeof tags;
+  const many = preparedOnce(() => db.select().from(t).where(inJsonArray(t.id)).prepare());
   return {
     get(id: string): Row | undefined {
       return db.select().from(t).where(eq(t.id, id)).get() as Row | undefined;
@@ -40,7 +41,7 @@ export function createSluggedRepository<Row extends Keyed>(db: Db, table: Slugge
     },
     getMany(ids: readonly string[]): Row[] {
       if (ids.length === 0) return [];
-      return db.select().from(t).where(inArray(t.id, [...ids])).all() as Row[];
+      return many().all({ ids: JSON.stringify(ids) }) as Row[];
     },
   };
 }

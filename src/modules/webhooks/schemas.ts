@@ -40,13 +40,13 @@ const fields = {
 
 export const WebhookSchema = z
   .object({
-    id: IdSchema,
-    url: z.string(),
-    events: z.array(EventPatternSchema),
-    description: z.string().nullable(),
-    active: z.boolean(),
-    createdAt: TimestampSchema,
-    updatedAt: TimestampSchema,
+    id: IdSchema.meta({ description: 'The webhook id (ULID).' }),
+    url: z.string().meta({ description: 'Where events are POSTed.', example: 'https://hooks.example.org/broadsheet' }),
+    events: z.array(EventPatternSchema).meta({ description: 'The event patterns subscribed to.', example: ['article.*', 'media.created'] }),
+    description: z.string().nullable().meta({ description: 'A note for admins; null when there is none.' }),
+    active: z.boolean().meta({ description: 'false: nothing is queued for it and queued deliveries wait.' }),
+    createdAt: TimestampSchema.meta({ description: 'When the webhook was created (RFC 3339, UTC).' }),
+    updatedAt: TimestampSchema.meta({ description: 'The last change (RFC 3339, UTC).' }),
   })
   .meta({ id: 'Webhook', description: 'A webhook subscription, without its secret.' });
 
@@ -62,7 +62,12 @@ export const NewWebhookSchema = z
   .meta({ id: 'NewWebhook', description: 'A webhook to create.' });
 
 export const WebhookPatchSchema = z
-  .strictObject({ url: fields.url.optional(), events: fields.events.optional(), description: fields.description.nullable().optional(), active: fields.active.optional() })
+  .strictObject({
+    url: fields.url.optional(),
+    events: fields.events.optional(),
+    description: fields.description.nullable().optional().meta({ description: 'A note for admins; null clears it.' }),
+    active: fields.active.optional(),
+  })
   .meta({ id: 'WebhookPatch', description: 'Changes to a webhook (absent = unchanged; `description: null` clears it).' });
 
 export const WebhookListSchema = listOf(WebhookSchema, 'WebhookList', 'A page of webhooks, oldest first.');
@@ -71,9 +76,9 @@ export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'dead'] 
 
 export const DeliverySchema = z
   .object({
-    id: IdSchema,
-    eventId: IdSchema,
-    eventType: z.string().meta({ example: 'article.published' }),
+    id: IdSchema.meta({ description: 'The delivery id (ULID): what the redeliver operation names.' }),
+    eventId: IdSchema.meta({ description: 'The event sent: the `id` of the delivered body, the same for every webhook and every attempt (use it to de-duplicate).' }),
+    eventType: z.string().meta({ description: 'The event type (`article.published`, `media.updated`…).', example: 'article.published' }),
     status: z.enum(DELIVERY_STATUSES).meta({
       description: '`pending` (queued or waiting for a retry), `delivering` (an attempt is under way), `succeeded` (a 2xx answer), `dead` (retries exhausted or the target refused; redeliver to try again).',
     }),
@@ -82,8 +87,8 @@ export const DeliverySchema = z
     lastError: z.string().nullable().meta({ description: 'Why the last attempt failed (short; never a secret).', example: 'HTTP 500' }),
     lastLatencyMs: z.number().int().nullable().meta({ description: 'How long the last attempt took, in milliseconds.' }),
     nextAttemptAt: TimestampSchema.nullable().meta({ description: 'When the next attempt is due; null once the delivery is finished.' }),
-    createdAt: TimestampSchema,
-    deliveredAt: TimestampSchema.nullable(),
+    createdAt: TimestampSchema.meta({ description: 'When the event was queued for this webhook (RFC 3339, UTC).' }),
+    deliveredAt: TimestampSchema.nullable().meta({ description: 'When a 2xx answer arrived; null until then.' }),
   })
   .meta({ id: 'WebhookDelivery', description: 'One event sent (or to be sent) to one webhook.' });
 
