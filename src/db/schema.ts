@@ -76,6 +76,8 @@ export const articles = sqliteTable('articles', {
 }, (t) => [
   index('articles_live_published_idx').on(t.status, t.deletedAt, t.publishedAt, t.id),
   index('articles_section_published_idx').on(t.sectionId, t.publishedAt, t.id),
+  // A section's live articles in order, and their count, from the index alone (the front page of a section).
+  index('articles_section_live_idx').on(t.sectionId, t.status, t.deletedAt, t.publishedAt, t.id),
   index('articles_updated_idx').on(t.updatedAt, t.id),
   index('articles_headline_idx').on(t.headline, t.id),
 ]);

@@ -1,0 +1,1 @@
+CREATE INDEX `articles_section_live_idx` ON `articles` (`section_id`,`status`,`deleted_at`,`published_at`,`id`);
