@@ -46,6 +46,15 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
   };
 }
 
+/** A request for building fixtures (as the editor unless told): the body, or a throw naming what failed. */
+export function fixtureCaller({ req, editor }: TestApp) {
+  return async (method: string, url: string, payload?: unknown, headers: Record<string, string> = editor) => {
+    const r = await req({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+    if (r.status >= 300) throw new Error(`fixture ${method} ${url}: ${r.status} ${r.raw}`);
+    return r.body;
+  };
+}
+
 /** A paragraph block. */
 export const para = (id: string, text: string) => ({ type: 'paragraph', id, children: [{ type: 'text', text }] });
 

@@ -27,48 +27,22 @@
 import fc from 'fast-check';
 import sharp from 'sharp';
 import t from 'tap';
-import { build, para, type TestApp } from '../helper.js';
+import { build, fixtureCaller, para, type TestApp } from '../helper.js';
+// SINK: webhook targets are allow-listed and nothing listens there (refused at once); the fuzzer never reaches another host.
+import { deref, operations, params, resolveRef, securedOnly, SINK, type Json, type Op } from './openapi-walk.js';
 
-type Json = any;
 type Role = 'anon' | 'editor' | 'admin';
-type Op = { method: string; path: string; op: Json; name: string };
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const SHRINK = process.env.FUZZ_SHRINK === '1';
 const ONLY = process.env.FUZZ_OPS ? new RegExp(process.env.FUZZ_OPS) : undefined;
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
-/** Webhook targets: allow-listed, nothing listens (refused at once); the fuzzer never reaches another host. */
-const SINK = 'http://127.0.0.1:9';
 /** Thousands of requests from one key in seconds: rate limits and load shedding would answer for them. */
 const FUZZ_CONFIG = { webhookAllowedHosts: ['127.0.0.1'], rateLimitAnonPerMinute: 0, rateLimitKeyPerMinute: 0, maxEventLoopDelayMs: 0 };
 
 // ---------------------------------------------------------------------------------------------------------
 // The OpenAPI document
 
-function operations(doc: Json): Op[] {
-  const ops: Op[] = [];
-  for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
-    for (const method of METHODS) if (item[method]) ops.push({ method: method.toUpperCase(), path, op: item[method], name: item[method].operationId ?? `${method} ${path}` });
-  }
-  return ops;
-}
-
-const resolveRef = (doc: Json, ref: string): Json =>
-  ref.replace(/^#\//, '').split('/').reduce((o: Json, k: string) => o?.[decodeURIComponent(k).replace(/~1/g, '/').replace(/~0/g, '~')], doc);
-
-/** A schema with its `$ref` chain followed (sibling keywords kept). */
-function deref(doc: Json, s: Json): Json {
-  let schema = s;
-  for (let i = 0; schema && typeof schema === 'object' && typeof schema.$ref === 'string' && i < 32; i++) {
-    const { $ref, ...rest } = schema;
-    schema = { ...resolveRef(doc, $ref), ...rest };
-  }
-  return schema ?? {};
-}
-
-const params = (op: Op, where: string): Json[] => (op.op.parameters ?? []).filter((p: Json) => p.in === where);
-const securedOnly = (op: Op) => Array.isArray(op.op.security) && op.op.security.length > 0 && op.op.security.every((s: Json) => Object.keys(s).length > 0);
 const adminOnly = (doc: Json, op: Op) =>
   (op.op.tags ?? []).some((name: string) => /^admins?\b/i.test((doc.tags ?? []).find((x: Json) => x.name === name)?.description ?? '')) ||
   /\badmins only\b/i.test(`${op.op.summary ?? ''} ${op.op.description ?? ''}`);
@@ -382,12 +356,8 @@ function png(colour: string) {
 }
 
 async function seed(ctx: TestApp) {
-  const { req, editor, admin } = ctx;
-  const call = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = editor) => {
-    const r = await req({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
-    if (r.status >= 300) throw new Error(`fixture ${method} ${url}: ${r.status} ${r.raw}`);
-    return r.body;
-  };
+  const { editor, admin } = ctx;
+  const call = fixtureCaller(ctx);
   const webhook = await call('POST', '/v1/webhooks', { url: `${SINK}/hook`, events: ['*'] }, admin);
   const apiKey = await call('POST', '/v1/api-keys', { name: 'fuzz fixture', role: 'editor' }, admin);
   const author = await call('POST', '/v1/authors', { name: 'Fuzz Author' });

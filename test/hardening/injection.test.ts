@@ -12,15 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
-import { build, para, type TestApp } from '../helper.js';
+import { build, fixtureCaller, para, type TestApp } from '../helper.js';
+import { deref, jsonBody, minimal, operations, params, securedOnly, SINK, type Json, type Op } from './openapi-walk.js';
 
-type Json = any;
-type Op = { method: string; path: string; op: Json; name: string };
 
 /** Many calls in a burst: rate limits and load shedding are tested on their own (test/http). */
 const CONFIG = { webhookAllowedHosts: ['127.0.0.1'], rateLimitAnonPerMinute: 0, rateLimitKeyPerMinute: 0, maxEventLoopDelayMs: 0 };
-const SINK = 'http://127.0.0.1:9';
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 const PROBLEM = 'application/problem+json; charset=utf-8';
 /** Internals an error body must never show: stack frames, source paths, SQL, library names. */
 const INTERNALS = /\bat [\w.<>]+ \(|node_modules|\.[cm]?[jt]s:\d+|\/work\/|SQLITE_|sqlite|drizzle|better-sqlite3|ZodError|\bselect\b.*\bfrom\b|FST_ERR/i;
@@ -34,53 +31,6 @@ const SQL_PAYLOADS = [
 
 // ---------------------------------------------------------------------------------------------------------
 // The OpenAPI document
-
-function operations(doc: Json): Op[] {
-  const ops: Op[] = [];
-  for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
-    for (const method of METHODS) if (item[method]) ops.push({ method: method.toUpperCase(), path, op: item[method], name: item[method].operationId ?? `${method} ${path}` });
-  }
-  return ops;
-}
-function deref(doc: Json, s: Json): Json {
-  let schema = s;
-  for (let i = 0; schema && typeof schema.$ref === 'string' && i < 32; i++) {
-    const { $ref, ...rest } = schema;
-    schema = { ...$ref.replace(/^#\//, '').split('/').reduce((o: Json, k: string) => o?.[k], doc), ...rest };
-  }
-  return schema ?? {};
-}
-const params = (o: Op, where: string): Json[] => (o.op.parameters ?? []).filter((p: Json) => p.in === where);
-const securedOnly = (o: Op) => Array.isArray(o.op.security) && o.op.security.length > 0 && o.op.security.every((s: Json) => Object.keys(s).length > 0);
-const jsonBody = (o: Op) => o.op.requestBody?.content?.['application/json']?.schema;
-
-/** The smallest instance a schema accepts (examples preferred; URLs pointed at the local sink). */
-function minimal(doc: Json, s: Json, depth = 0): Json {
-  const schema = deref(doc, s);
-  if (depth > 12) return null;
-  if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives) return minimal(doc, alternatives.find((a: Json) => deref(doc, a).type !== 'null') ?? alternatives[0], depth + 1);
-  const type = Array.isArray(schema.type) ? schema.type.find((x: string) => x !== 'null') : schema.type;
-  switch (type) {
-    case 'string':
-      if (schema.format === 'date-time') return '2026-01-01T00:00:00.000Z';
-      if (typeof schema.example === 'string') return /^https?:\/\//.test(schema.example) ? `${SINK}/x` : schema.example;
-      return schema.pattern ? 'a' : 'x'.repeat(Math.max(1, schema.minLength ?? 1));
-    case 'integer':
-    case 'number':
-      return typeof schema.example === 'number' ? schema.example : (schema.minimum ?? 1);
-    case 'boolean':
-      return false;
-    case 'array':
-      return Array.from({ length: schema.minItems ?? 0 }, () => minimal(doc, schema.items ?? {}, depth + 1));
-    default: {
-      if (!schema.properties) return {};
-      return Object.fromEntries((schema.required ?? []).map((k: string) => [k, minimal(doc, schema.properties[k] ?? {}, depth + 1)]));
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: a small newsroom whose text uses a vocabulary no payload contains
@@ -99,12 +49,8 @@ function multipart(parts: Part[]) {
 const png = (colour: string) => sharp({ create: { width: 24, height: 16, channels: 3, background: colour } }).png().toBuffer();
 
 async function seed(ctx: TestApp) {
-  const { req, editor, admin } = ctx;
-  const call = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = editor) => {
-    const r = await req({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
-    if (r.status >= 300) throw new Error(`fixture ${method} ${url}: ${r.status} ${r.raw}`);
-    return r.body;
-  };
+  const { editor, admin } = ctx;
+  const call = fixtureCaller(ctx);
   const webhooks = [await call('POST', '/v1/webhooks', { url: `${SINK}/one`, events: ['*'] }, admin), await call('POST', '/v1/webhooks', { url: `${SINK}/two`, events: ['article.*'] }, admin)];
   const apiKey = await call('POST', '/v1/api-keys', { name: 'inject fixture', role: 'editor' }, admin);
   const authors = [await call('POST', '/v1/authors', { name: 'Zebra Quagga' }), await call('POST', '/v1/authors', { name: 'Zebu Okapi' })];

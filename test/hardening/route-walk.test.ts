@@ -19,12 +19,11 @@
  */
 import sharp from 'sharp';
 import t from 'tap';
-import { build, para, type TestApp } from '../helper.js';
+import { build, fixtureCaller, multipart, para, type TestApp } from '../helper.js';
+import { deref, minimal, operations as documentOperations, params, securedOnly, type Json, type Op } from './openapi-walk.js';
 
-type Json = any;
 type Role = 'anon' | 'editor' | 'admin';
 const RANK: Record<Role, number> = { anon: 0, editor: 1, admin: 2 };
-type Op = { method: string; path: string; op: Json; name: string };
 type Res = Awaited<ReturnType<TestApp['req']>>;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -55,31 +54,11 @@ const STAFF_KEYS = new Set(['actor', 'actorKeyId', 'actorName', 'actorRole', 'ke
 // ---------------------------------------------------------------------------------------------------------
 // The OpenAPI document
 
-function operations(doc: Json): Op[] {
-  const ops: Op[] = [];
-  for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
-    for (const method of METHODS) {
-      const op = item[method];
-      if (op) ops.push({ method: method.toUpperCase(), path, op, name: op.operationId ?? `${method} ${path}` });
-    }
-  }
-  return ops;
-}
+/** Every method, HEAD and OPTIONS included: the walk also checks the ones the API does not declare. */
+const operations = (doc: Json) => documentOperations(doc, METHODS);
 
-const deref = (doc: Json, s: Json): Json => {
-  let schema = s;
-  for (let i = 0; schema && typeof schema.$ref === 'string' && i < 20; i++) {
-    const { $ref, ...rest } = schema;
-    const target = $ref.replace(/^#\//, '').split('/').reduce((o: Json, k: string) => o?.[decodeURIComponent(k.replace(/~1/g, '/').replace(/~0/g, '~'))], doc);
-    schema = { ...target, ...rest };
-  }
-  return schema ?? {};
-};
-
-const params = (op: Op, where: string): Json[] => (op.op.parameters ?? []).filter((p: Json) => p.in === where);
 const pathParamNames = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
 /** Only `bearerAuth` is accepted: anonymous callers are refused. */
-const securedOnly = (op: Op) => Array.isArray(op.op.security) && op.op.security.length > 0 && op.op.security.every((s: Json) => Object.keys(s).length > 0);
 
 function adminOnly(doc: Json, op: Op): boolean {
   const tagDescriptions = (op.op.tags ?? []).map((name: string) => (doc.tags ?? []).find((x: Json) => x.name === name)?.description ?? '');
@@ -115,61 +94,8 @@ function responseNames(doc: Json, op: Op): Set<string> {
  * The smallest instance a schema accepts, preferring its documented example (URLs are pointed at the sink so
  * nothing leaves the machine). Good enough for "a plausible body"; the auth assertions never depend on it.
  */
-function minimal(doc: Json, s: Json, depth = 0): Json {
-  const schema = deref(doc, s);
-  if (depth > 12) return null;
-  if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives) {
-    const nonNull = alternatives.find((a: Json) => deref(doc, a).type !== 'null') ?? alternatives[0];
-    return minimal(doc, nonNull, depth + 1);
-  }
-  const type = Array.isArray(schema.type) ? schema.type.find((x: string) => x !== 'null') : schema.type;
-  const example = schema.example;
-  switch (type) {
-    case 'string': {
-      if (schema.format === 'date-time') return '2026-01-01T00:00:00.000Z';
-      if (typeof example === 'string') return /^https?:\/\//.test(example) ? SINK_URL : example;
-      if (schema.pattern) return 'a';
-      return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
-    }
-    case 'integer':
-    case 'number':
-      return typeof example === 'number' ? example : (schema.minimum ?? 0);
-    case 'boolean':
-      return typeof example === 'boolean' ? example : false;
-    case 'array':
-      return Array.from({ length: schema.minItems ?? 0 }, () => minimal(doc, schema.items ?? {}, depth + 1));
-    case 'object':
-    case undefined: {
-      if (!schema.properties) return type === 'object' ? {} : null;
-      const o: Record<string, Json> = {};
-      for (const name of schema.required ?? []) o[name] = minimal(doc, schema.properties[name] ?? {}, depth + 1);
-      return o;
-    }
-    default:
-      return null;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures
-
-type Upload = { name: string; filename: string; type: string; data: Buffer } | { name: string; value: string };
-function multipart(parts: Upload[]) {
-  const boundary = '----bswalk7d1f0c';
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    if ('data' in p) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`), p.data, Buffer.from('\r\n'));
-    } else {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`));
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 type Fixtures = Awaited<ReturnType<typeof seed>>;
 
@@ -180,12 +106,8 @@ type Fixtures = Awaited<ReturnType<typeof seed>>;
  * key and a webhook (subscribed to everything, pointed at a closed local port).
  */
 async function seed(ctx: TestApp) {
-  const { req, editor, admin, clock } = ctx;
-  const call = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = editor) => {
-    const r = await req({ method: method as 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
-    if (r.status >= 300) throw new Error(`fixture ${method} ${url}: ${r.status} ${r.raw}`);
-    return r.body;
-  };
+  const { editor, admin, clock } = ctx;
+  const call = fixtureCaller(ctx);
   const webhook = await call('POST', '/v1/webhooks', { url: SINK_URL, events: ['*'] }, admin);
   const fixtureKey = await call('POST', '/v1/api-keys', { name: 'walk fixture key', role: 'editor' }, admin);
   const author = await call('POST', '/v1/authors', { name: 'Walk Author', slug: 'walk-author' });
