@@ -2,10 +2,10 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { createHash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { isVersioned, versionTag } from './concurrency.js';
-import { keepResponse, registerResponseCache, type ResponseCache } from './response-cache.js';
+import { keepResponse, notModified, registerResponseCache, type ResponseCache } from './response-cache.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -36,24 +36,6 @@ function collectKeys(value: unknown, keys: Set<string>, depth = 0): void {
     else if ('key' in o && 'kind' in o && 'body' in o) keys.add(`disclaimer:${o.id}`);
   }
   for (const v of Object.values(o)) if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1);
-}
-
-const etagMatches = (header: string | undefined, etag: string) =>
-  header !== undefined && header.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
-  });
-
-function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
-  const inm = request.headers['if-none-match'];
-  if (inm !== undefined) return etagMatches(inm, etag);
-  const ims = request.headers['if-modified-since'];
-  if (ims && reply.lastModified) {
-    const since = Date.parse(ims);
-    // HTTP dates have whole seconds.
-    return !Number.isNaN(since) && Math.floor(Date.parse(reply.lastModified) / 1000) * 1000 <= since;
-  }
-  return false;
 }
 
 /**
@@ -107,7 +89,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
       void reply.header('surrogate-key', header);
     }
     if (responseCache) keepResponse(responseCache, request, reply, payload, etag, reply.surrogateKeys ?? []);
-    if (notModified(request, reply, etag)) {
+    if (notModified(request, etag, reply.getHeader('last-modified') as string | undefined)) {
       void reply.code(304).removeHeader('content-length').removeHeader('content-type');
       return '';
     }

@@ -71,19 +71,24 @@ export function negotiateEncoding(header: string | string[] | undefined): 'br' |
   return br >= gzip ? 'br' : 'gzip';
 }
 
-const etagMatches = (header: string, etag: string) =>
+/** If-None-Match against a strong ETag (`*`, a list, and the weak form of the same tag match). */
+export const etagMatches = (header: string, etag: string) =>
   header.split(',').some((t) => {
     const tag = t.trim();
     return tag === '*' || tag === etag || tag === `W/${etag}`;
   });
 
-function notModified(request: FastifyRequest, entry: Entry): boolean {
+/**
+ * The conditional GET rule for both paths (handler and cache hit): If-None-Match wins; else If-Modified-Since
+ * against the `Last-Modified` HTTP date (whole seconds) when the answer has one.
+ */
+export function notModified(request: FastifyRequest, etag: string, lastModified: string | undefined): boolean {
   const inm = request.headers['if-none-match'];
-  if (inm !== undefined) return etagMatches(inm, entry.etag);
+  if (inm !== undefined) return etagMatches(inm, etag);
   const ims = request.headers['if-modified-since'];
-  if (ims && entry.lastModified) {
+  if (ims && lastModified) {
     const since = Date.parse(ims);
-    return !Number.isNaN(since) && Date.parse(entry.lastModified) <= since;
+    return !Number.isNaN(since) && Date.parse(lastModified) <= since;
   }
   return false;
 }
@@ -227,7 +232,7 @@ export function registerResponseCache(app: FastifyInstance, cache: ResponseCache
     const headers: Headers = { ...(reply.getHeaders() as Headers), ...entry.headers, 'x-request-id': request.id };
     reply.hijack();
     const res = reply.raw;
-    if (notModified(request, entry)) {
+    if (notModified(request, entry.etag, entry.lastModified)) {
       delete headers['content-type'];
       res.writeHead(304, headers);
       res.end();
