@@ -184,5 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Configuration for tests and the OpenAPI export: in-memory, quiet, no demo. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({ DATABASE_URL: ':memory:', SEED_DEMO: 'false', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...overrides });
+  // Load shedding is off in tests (a busy CI machine stalls the event loop past any threshold and would turn
+  // unrelated assertions into 503s); test/http/protections.test.ts turns it on where it is the subject.
+  return Object.freeze({ ...loadConfig({ DATABASE_URL: ':memory:', SEED_DEMO: 'false', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', MAX_EVENT_LOOP_DELAY_MS: '0' }), ...overrides });
 }

@@ -80,6 +80,7 @@ t.test('testConfig is in-memory, quiet and empty', async (t) => {
   t.equal(c.databaseFile, ':memory:');
   t.equal(c.seedDemo, false);
   t.equal(c.siteUrl, 'https://x.example', 'overrides apply');
+  t.equal(c.maxEventLoopDelayMs, 0, 'load shedding is off unless a test turns it on');
 });
 
 t.test('the server exits 1 with the variable named on a bad configuration', async (t) => {
