@@ -146,7 +146,10 @@ const API_HEADERS: HelmetOptions = {
 /**
  * Security headers from helmet, with one middleware built per header policy at start. (@fastify/helmet
  * builds a new helmet middleware, parsing the CSP again, on every request: 6 % of a cached read's CPU.)
- * An app-wide onRequest hook, so 404s, 429s and 503s carry the headers too.
+ * An app-wide onSend hook, so 404s, 429s and 503s carry the headers too, and registered before the HTTP
+ * cache's so a stored answer keeps them: a response-cache hit replays them from the entry instead of
+ * running helmet again (src/http/response-cache.ts). A route's own header still wins (Fastify's reply
+ * headers are written over the raw ones helmet sets).
  */
 async function registerHeaders(app: FastifyInstance) {
   const forApi = helmet(API_HEADERS);
@@ -157,9 +160,9 @@ async function registerHeaders(app: FastifyInstance) {
     if (route.url.startsWith('/docs')) byRoute.set(route.url, forDocs);
     else if (CROSS_ORIGIN_ROUTES.some((re) => re.test(route.url))) byRoute.set(route.url, crossOrigin);
   });
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const apply = byRoute.get(request.routeOptions.url ?? '') ?? forApi;
-    apply(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+    apply(request.raw, reply.raw, (err?: unknown) => (err ? done(err as Error) : done(null, payload)));
   });
 }
 

@@ -21,6 +21,10 @@ type Entry = {
   etag: string;
   lastModified: string | undefined;
   headers: Headers;
+  /** `headers` as Node's flat raw list (name, value, …), made once: what a hit writes. */
+  raw200: string[];
+  /** The same without `content-type`, for a 304. */
+  raw304: string[];
   tags: readonly string[];
   /** Single-article reads are invalidated by id; everything else by any content write. */
   precise: boolean;
@@ -168,7 +172,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       return lru.get(key);
     },
 
-    store(key: string, since: number, entry: Omit<Entry, 'precise'>): void {
+    store(key: string, since: number, entry: Omit<Entry, 'precise' | 'raw200' | 'raw304'>): void {
       revalidate();
       if (since !== epoch) return;
       if (!transitionKnown) {
@@ -176,7 +180,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
         transitionKnown = true;
       }
       const precise = SINGLE_ARTICLE.test(key);
-      lru.set(key, { ...entry, precise });
+      lru.set(key, { ...entry, precise, raw200: flatten(entry.headers), raw304: flatten(entry.headers, 'content-type') });
       for (const tag of entry.tags) {
         let keys = byTag.get(tag);
         if (!keys) byTag.set(tag, (keys = new Set()));
@@ -210,6 +214,18 @@ export function createResponseCache(deps: ResponseCacheDeps) {
 
 export type ResponseCache = ReturnType<typeof createResponseCache>;
 
+function pushHeader(list: string[], name: string, value: string | number | string[]) {
+  if (Array.isArray(value)) for (const v of value) list.push(name, v);
+  else list.push(name, String(value));
+}
+
+/** Headers as Node's flat raw list, leaving out `omit`. */
+function flatten(headers: Headers, omit?: string): string[] {
+  const list: string[] = [];
+  for (const name in headers) if (name !== omit) pushHeader(list, name, headers[name]!);
+  return list;
+}
+
 const cacheable = (request: FastifyRequest) =>
   request.method === 'GET' && request.headers.authorization === undefined && request.headers.range === undefined;
 
@@ -228,21 +244,34 @@ export function registerResponseCache(app: FastifyInstance, cache: ResponseCache
     serve(request, reply, entry);
   };
 
+  /**
+   * A hit is written as one flat header list: the entry's stored headers (security headers included: helmet
+   * runs at onSend, which a hijacked reply skips), what the hooks before this one set for this exchange
+   * (rate-limit counters, CORS) unless the entry has it, and the request id. Nothing was set on the raw
+   * response, so Node takes writeHead's fast path (no setHeader per header, no merge object).
+   */
   function serve(request: FastifyRequest, reply: FastifyReply, entry: Entry) {
-    const headers: Headers = { ...(reply.getHeaders() as Headers), ...entry.headers, 'x-request-id': request.id };
+    const exchange = reply.getHeaders();
     reply.hijack();
     const res = reply.raw;
-    if (notModified(request, entry.etag, entry.lastModified)) {
-      delete headers['content-type'];
-      res.writeHead(304, headers);
+    const fresh = notModified(request, entry.etag, entry.lastModified);
+    const list = (fresh ? entry.raw304 : entry.raw200).slice();
+    for (const name in exchange) {
+      const value = exchange[name];
+      if (value === undefined || name in entry.headers) continue;
+      pushHeader(list, name, value);
+    }
+    list.push('x-request-id', request.id);
+    if (fresh) {
+      res.writeHead(304, list);
       res.end();
       return;
     }
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     const body = cache.body(entry, encoding);
-    if (body !== entry.body) headers['content-encoding'] = encoding!;
-    headers['content-length'] = body.length;
-    res.writeHead(200, headers);
+    if (body !== entry.body) list.push('content-encoding', encoding!);
+    list.push('content-length', String(body.length));
+    res.writeHead(200, list);
     res.end(body);
   }
 

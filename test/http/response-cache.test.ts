@@ -29,7 +29,13 @@ t.test('a repeated anonymous read is answered from the cache: same bytes and rep
   t.equal(second.res.raw, first.res.raw, 'byte for byte');
   for (const h of ['etag', 'content-type', 'cache-control', 'vary', 'surrogate-key']) t.equal(second.res.headers[h], first.res.headers[h], h);
   t.equal(second.res.headers['content-length'], String(Buffer.byteLength(first.res.raw)));
-  t.ok(second.res.headers['x-content-type-options'], 'the security headers of this exchange are there');
+  const SECURITY = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'cross-origin-resource-policy', 'referrer-policy', 'cross-origin-opener-policy'];
+  for (const h of SECURITY) {
+    t.ok(first.res.headers[h], `the miss carries ${h}`);
+    t.equal(second.res.headers[h], first.res.headers[h], `the hit carries the same ${h}`);
+  }
+  t.ok(second.res.headers['ratelimit-remaining'], 'the hit was counted by the rate limiter');
+  t.ok(Number(second.res.headers['ratelimit-remaining']) < Number(first.res.headers['ratelimit-remaining']), 'and its counter is this exchange\'s, not the stored one');
 
   const mine = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'reader-42' } });
   t.equal(mine.headers['x-request-id'], 'reader-42', 'the request id is this request\'s, never the stored one');
@@ -39,6 +45,7 @@ t.test('a repeated anonymous read is answered from the cache: same bytes and rep
   t.equal(revalidated.body, '');
   t.equal(revalidated.headers.etag, first.res.headers.etag);
   t.notOk(revalidated.headers['content-type'], 'no content type on a 304');
+  for (const h of SECURITY) t.equal(revalidated.headers[h], first.res.headers[h], `a 304 hit carries ${h}`);
   t.equal((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode, 200);
 
   const plainUrl = `/v1/articles/${a.id}`;
