@@ -86,6 +86,10 @@ const ConfigSchema = z.object({
   TRUST_PROXY: trustProxy,
   RATE_LIMIT_ANON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('broadsheet:'),
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5000),
@@ -131,6 +135,12 @@ export type Config = Readonly<{
   /** Requests per minute per client IP (anonymous) and per API key; 0 turns that limit off. */
   rateLimitAnonPerMinute: number;
   rateLimitKeyPerMinute: number;
+  /**
+   * Shared rate-limit counters for several processes (src/http/protections.ts); unset: counters in this
+   * process. Keys start with `redisKeyPrefix` (several sites or environments can share one Redis).
+   */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   /** Mean event-loop delay above which requests get 503 + Retry-After; 0 turns the check off. */
   maxEventLoopDelayMs: number;
   /** Time to receive a whole request (headers and body); the socket is closed after it. */
@@ -176,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: Array.isArray(c.TRUST_PROXY) ? Object.freeze(c.TRUST_PROXY) : c.TRUST_PROXY,
     rateLimitAnonPerMinute: c.RATE_LIMIT_ANON_PER_MINUTE,
     rateLimitKeyPerMinute: c.RATE_LIMIT_KEY_PER_MINUTE,
+    redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
     maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: c.KEEP_ALIVE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { getTableColumns, is, SQL, sql, type AnyColumn } from 'drizzle-orm';
+import type { SQLiteInsertValue, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -60,12 +60,76 @@ export function preparedOnce<T>(build: () => T): () => T {
   return () => (query ??= build());
 }
 
+/**
+ * Queries whose SQL depends on a few facts of the request (which filters are set, the sort, a cursor or
+ * not), never on their values: each shape is built and prepared once, on first use, under its key, and run
+ * with placeholder values. The shapes are few in practice; the cache bounds them anyway.
+ */
+export function preparedByShape<S, Q>(keyOf: (shape: S) => string, build: (shape: S) => Q, max = 256): (shape: S) => Q {
+  const queries = new LRUCache<string, { q: Q }>({ max });
+  return (shape) => {
+    const key = keyOf(shape);
+    let entry = queries.get(key);
+    if (!entry) queries.set(key, (entry = { q: build(shape) }));
+    return entry.q;
+  };
+}
+
 /** `column IN` the JSON array bound to placeholder `name`: one prepared statement for any list length. */
 export const inJsonArray = (column: AnyColumn, name = 'ids'): SQL => sql`${column} in (select value from json_each(${sql.placeholder(name)}))`;
+
+/**
+ * A one-row INSERT of every column of `table`, each bound to a placeholder named like its key: build it
+ * once with `db.insert(table).values(insertPlaceholders(table))…prepare()` and run it with
+ * `insertValues(table, row)`. drizzle's builder otherwise walks the columns and builds the SQL again on
+ * every insert (most of a write's query-building CPU).
+ */
+export function insertPlaceholders<T extends SQLiteTable>(table: T): SQLiteInsertValue<T> {
+  return Object.fromEntries(Object.keys(getTableColumns(table)).map((key) => [key, sql.placeholder(key)])) as SQLiteInsertValue<T>;
+}
+
+const insertDefaults = new WeakMap<SQLiteTable, [string, unknown][]>();
+
+/** The values for an `insertPlaceholders` statement: what drizzle would insert (an absent column takes its default, else NULL). */
+export function insertValues<T extends SQLiteTable>(table: T, row: T['$inferInsert']): Record<string, unknown> {
+  let defaults = insertDefaults.get(table);
+  if (!defaults) {
+    defaults = Object.entries(getTableColumns(table)).map(([key, column]): [string, unknown] => {
+      if (column.defaultFn || is(column.default, SQL)) throw new Error(`insertValues: ${key} has a computed default; insert it explicitly`);
+      return [key, column.default ?? null];
+    });
+    insertDefaults.set(table, defaults);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, fallback] of defaults) {
+    const value = (row as Record<string, unknown>)[key];
+    values[key] = value === undefined ? fallback : value;
+  }
+  return values;
+}
 
 /** Synchronous row count (drizzle's $count is awaitable only). */
 export function countRows(db: Db, table: SQLiteTable, where?: SQL): number {
   return db.select({ n: sql<number>`count(*)` }).from(table).where(where).get()?.n ?? 0;
+}
+
+/**
+ * Keeps the planner statistics in step with a database that grows inside one long-running process.
+ * Startup's `PRAGMA optimize` on a young database records articles_fts_data as 2 rows; SQLite then plans
+ * FTS5's own segment deletes (`DELETE … WHERE id >= ? AND id <= ?`) as full scans of the index, and article
+ * writes get slower as the archive grows (12–25 ms more per write after a few thousand articles, measured)
+ * until the next restart. Call the returned function inside every write's transaction (it holds the write
+ * lock, so ANALYZE cannot meet SQLITE_BUSY): every `every` writes it runs `PRAGMA optimize=0x10002` (all
+ * tables, as at startup), which re-analyses only the tables whose size changed a lot since their last
+ * analysis and costs little otherwise.
+ */
+export function statisticsRefresher(sqlite: Database.Database, every = 500): () => void {
+  let writes = 0;
+  return () => {
+    if (++writes < every) return;
+    writes = 0;
+    sqlite.pragma('optimize=0x10002');
+  };
 }
 
 /**

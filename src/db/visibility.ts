@@ -17,12 +17,17 @@ export function articleVisibleTo(viewer: Viewer): SQL | undefined {
   return viewer.anonymous ? liveArticle(viewer.now) : undefined;
 }
 
+/** THE predicate inside a prepared query: for anonymous readers with `now` bound at run time; none for editors. */
+export function visibleWhen(anonymous: boolean): SQL | undefined {
+  return anonymous ? liveArticle(sql.placeholder('now')) : undefined;
+}
+
 /**
  * The two prepared forms of a query that reaches articles: for anonymous readers with THE predicate (run
  * it with `now` among the values), for editors without. Built on first use.
  */
 export function preparedByViewer<Q>(build: (visible: SQL | undefined) => Q): (viewer: Viewer) => Q {
-  const anonymous = preparedOnce(() => build(liveArticle(sql.placeholder('now'))));
-  const editor = preparedOnce(() => build(undefined));
+  const anonymous = preparedOnce(() => build(visibleWhen(true)));
+  const editor = preparedOnce(() => build(visibleWhen(false)));
   return (viewer) => (viewer.anonymous ? anonymous() : editor());
 }

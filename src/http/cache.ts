@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -23,10 +23,11 @@ const MAX_SURROGATE_HEADER = 16_000;
  * Ids a CDN can purge by: `article:<id>`, `media:<id>`, `disclaimer:<id>`, found anywhere in the
  * response object (an expanded article carries its related articles, media and notices).
  */
-function collectKeys(value: unknown, keys: Set<string>, depth = 0): void {
-  if (depth > 12 || value === null || typeof value !== 'object') return;
+function collectKeys(value: object, keys: Set<string>, depth = 0): void {
+  // It walks every block of every body: plain loops, no Object.values array per object.
+  const deeper = depth < 12;
   if (Array.isArray(value)) {
-    for (const v of value) collectKeys(v, keys, depth + 1);
+    if (deeper) for (const v of value as unknown[]) if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1);
     return;
   }
   const o = value as Record<string, unknown>;
@@ -35,7 +36,7 @@ function collectKeys(value: unknown, keys: Set<string>, depth = 0): void {
     else if ('sha256' in o && 'kind' in o) keys.add(`media:${o.id}`);
     else if ('key' in o && 'kind' in o && 'body' in o) keys.add(`disclaimer:${o.id}`);
   }
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1);
+  if (deeper) for (const k in o) { const v = o[k]; if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1); }
 }
 
 /**
@@ -77,7 +78,10 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', request.principal ? 'private, no-store' : publicControl);
     if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
 
-    const etag = (reply.getHeader('etag') as string | undefined) ?? reply.versionTag ?? `"${createHash('sha256').update(payload).digest('base64url').slice(0, 32)}"`;
+    // The body encoded to UTF-8 once: the ETag hashes these bytes, and Fastify (Content-Length, the socket
+    // write), the compressor and the response cache take them as they are; a string is encoded by each.
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const etag = (reply.getHeader('etag') as string | undefined) ?? reply.versionTag ?? `"${hash('sha256', body, 'base64url').slice(0, 32)}"`;
     void reply.header('etag', etag);
     if (reply.lastModified) void reply.header('last-modified', new Date(reply.lastModified).toUTCString());
     if (reply.surrogateKeys?.size) {
@@ -88,12 +92,12 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
       }
       void reply.header('surrogate-key', header);
     }
-    if (responseCache) keepResponse(responseCache, request, reply, payload, etag, reply.surrogateKeys ?? []);
+    if (responseCache) keepResponse(responseCache, request, reply, body, etag, reply.surrogateKeys ?? []);
     if (notModified(request, etag, reply.getHeader('last-modified') as string | undefined)) {
       void reply.code(304).removeHeader('content-length').removeHeader('content-type');
       return '';
     }
-    return payload;
+    return body;
   });
 
   if (responseCache) registerResponseCache(app, responseCache);

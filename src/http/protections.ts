@@ -2,6 +2,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../config.js';
@@ -18,6 +19,10 @@ import { ProblemSchema } from './schemas.js';
 const WINDOW_MS = 60_000;
 /** Seconds a client is told to wait when the event loop lags. */
 const OVERLOAD_RETRY_AFTER_S = 5;
+/** A slow or absent Redis costs a request at most this long before its limit is skipped (see `connectRedis`). */
+const REDIS_TIMEOUT_MS = 1000;
+/** While Redis is unreachable, the warning is repeated at most this often. */
+const REDIS_WARN_EVERY_MS = 60_000;
 /** Ops routes that orchestrators poll: never rate limited. */
 const UNLIMITED_ROUTES = new Set(['/health', '/ready']);
 
@@ -187,8 +192,8 @@ async function registerLoadShedding(app: FastifyInstance, config: Config) {
  * Rate limits. The plugin adds its check to each route's own onRequest hooks, which Fastify runs after the
  * app-wide ones, so auth has already set `request.principal` when the bucket is chosen. The bucket depends
  * only on the verified key or the socket address (X-Forwarded-For counts only with TRUST_PROXY): no header,
- * query or body field opens a fresh one. Counters live in this process (a shared store is needed once
- * several instances serve one site).
+ * query or body field opens a fresh one. Counters live in this process, or in Redis when REDIS_URL is set,
+ * shared by every process that serves the site (keys `<REDIS_KEY_PREFIX>rate-limit:<bucket>`).
  */
 async function registerRateLimits(app: FastifyInstance, config: Config) {
   const anonymous = config.rateLimitAnonPerMinute;
@@ -200,7 +205,9 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
     const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> };
     if (!schema.hide) schema.response = { ...(schema.response ?? {}), 429: ProblemSchema };
   });
+  const redis = config.redisUrl && (anonymous > 0 || keyed > 0) ? await connectRedis(app, config.redisUrl) : undefined;
   await app.register(rateLimit, {
+    ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}rate-limit:`, skipOnError: true } : {}),
     global: true,
     hook: 'onRequest',
     timeWindow: WINDOW_MS,
@@ -243,6 +250,49 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode === 401 && request.headers.authorization !== undefined) await authFailures(request);
   });
+}
+
+/**
+ * The shared counter store (REDIS_URL), connected before the server listens. A Redis outage does not take
+ * the API down with it: rate limits fail open. While Redis is unreachable, commands fail at once (no offline
+ * queue) or after REDIS_TIMEOUT_MS, and the limiter lets the request through (`skipOnError`); load shedding
+ * still applies, a warning is logged (again at most once a minute) and ioredis reconnects in the background.
+ * The alternative, refusing every request while Redis is down, would turn a cache outage into a site outage.
+ * Quit on close, so the connection never keeps the process alive.
+ */
+async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
+  const log = app.log.child({ module: 'rate-limit' });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: REDIS_TIMEOUT_MS,
+    commandTimeout: REDIS_TIMEOUT_MS,
+    connectionName: 'broadsheet-rate-limit',
+  });
+  let down = false;
+  let warnedAt = 0;
+  redis.on('error', (err: Error) => {
+    if (!down || Date.now() - warnedAt >= REDIS_WARN_EVERY_MS) {
+      log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'Redis is unreachable: rate limits are not enforced until it answers');
+      warnedAt = Date.now();
+    }
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('Redis answers again: rate limits are enforced');
+    down = false;
+  });
+  app.addHook('onClose', async () => {
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
+  });
+  try {
+    await redis.connect();
+  } catch {
+    // Logged by the error listener; ioredis keeps reconnecting, and until then requests are not limited.
+  }
+  return redis;
 }
 
 /**

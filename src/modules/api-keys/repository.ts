@@ -1,16 +1,18 @@
-import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { countRows, preparedOnce, type Db } from '../../db/client.js';
 import { apiKeys } from '../../db/schema.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export function createApiKeyRepository(db: Db) {
+  // Every authenticated request runs it: built and prepared once.
+  const activeByHash = preparedOnce(() => db.select().from(apiKeys).where(and(eq(apiKeys.hash, sql.placeholder('hash')), isNull(apiKeys.revokedAt))).prepare());
   return {
     insert(row: typeof apiKeys.$inferInsert): ApiKeyRow {
       return db.insert(apiKeys).values(row).returning().get();
     },
     findActiveByHash(hash: string): ApiKeyRow | undefined {
-      return db.select().from(apiKeys).where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt))).get();
+      return activeByHash().get({ hash });
     },
     findByHash(hash: string): ApiKeyRow | undefined {
       return db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();

@@ -30,8 +30,15 @@ export function createApiKeyService(repo: ApiKeyRepository, now: () => Date, jou
 
   /** ADMIN_API_KEY bootstrap: creates the admin key with that secret once; a revoked one stays revoked. */
   function ensureBootstrapAdmin(secret: string): boolean {
-    if (repo.findByHash(hashSecret(secret))) return false;
-    create('bootstrap admin (ADMIN_API_KEY)', 'admin', secret);
+    const hash = hashSecret(secret);
+    if (repo.findByHash(hash)) return false;
+    try {
+      create('bootstrap admin (ADMIN_API_KEY)', 'admin', secret);
+    } catch (e) {
+      // Another process starting on the same database created it in between (the hash is unique).
+      if (repo.findByHash(hash)) return false;
+      throw e;
+    }
     return true;
   }
 

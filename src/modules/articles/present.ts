@@ -3,7 +3,7 @@ import { renderHtml } from '../../content/render-html.js';
 import { renderText } from '../../content/render-text.js';
 import type { Viewer } from '../../db/visibility.js';
 import type { Article, Include } from './schemas.js';
-import type { ArticleRepository, ArticleRow, AuthorRef } from './repository.js';
+import type { ArticleReadRow, ArticleRepository, ArticleRow, AuthorRef } from './repository.js';
 import type { AuthorRow, SectionRow, TagRow } from '../../db/rows.js';
 
 /**
@@ -28,7 +28,7 @@ export function articleStatus(row: Pick<ArticleRow, 'status' | 'publishedAt'>, n
 export const articleUrl = (siteUrl: string, slug: string) => `${siteUrl}/articles/${slug}`;
 
 /** Row + relations → the API shape (without expansions). Also the revision snapshot. */
-export function toArticle(row: ArticleRow, tagIds: string[], authors: AuthorRef[], siteUrl: string, now: string): Article {
+export function toArticle(row: ArticleReadRow, tagIds: string[], authors: AuthorRef[], siteUrl: string, now: string): Article {
   return {
     id: row.id,
     slug: row.slug,
@@ -66,7 +66,7 @@ export function toArticle(row: ArticleRow, tagIds: string[], authors: AuthorRef[
  * Builds the responses for a set of rows with a fixed number of queries, whatever their count:
  * one per relation table, one per expansion.
  */
-export function presentArticles(rows: ArticleRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string; expanders: Expanders }): Article[] {
+export function presentArticles(rows: ArticleReadRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string; expanders: Expanders }): Article[] {
   const ids = rows.map((r) => r.id);
   const tagIds = deps.repo.tagIdsFor(ids);
   const authorRefs = deps.repo.authorsFor(ids);
@@ -78,7 +78,8 @@ export function presentArticles(rows: ArticleRow[], include: readonly Include[],
   const tags = include.includes('tags') ? byId(deps.taxonomy.tags.getMany([...new Set(articles.flatMap((a) => a.tagIds))])) : undefined;
   const authors = include.includes('authors') ? byId(deps.taxonomy.authors.getMany([...new Set(articles.flatMap((a) => a.authors.map((x) => x.authorId)))])) : undefined;
 
-  let out = articles.map((a) => ({
+  // Copies only when a taxonomy expansion adds to each article (the expanders copy what they change).
+  let out = !sections && !tags && !authors ? articles : articles.map((a) => ({
     ...a,
     ...(sections ? { section: (a.sectionId && sections.get(a.sectionId)) || null } : {}),
     ...(tags ? { tags: a.tagIds.flatMap((id) => tags.get(id) ?? []) } : {}),

@@ -1,9 +1,11 @@
 import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
-import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, inJsonArray, insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Db } from '../../db/client.js';
 import { articleAuthors, articleRevisions, articles, articleSlugs, articleTags, authors, corrections, sections, tags } from '../../db/schema.js';
-import { articleVisibleTo, preparedByViewer, type Viewer } from '../../db/visibility.js';
+import { articleVisibleTo, preparedByViewer, visibleWhen, type Viewer } from '../../db/visibility.js';
 
 export type ArticleRow = typeof articles.$inferSelect;
+/** What a representation of the article needs: the row without the search-only text (plain_text, captions). */
+export type ArticleReadRow = Omit<ArticleRow, 'plainText' | 'captions'>;
 export type ArticleInsert = typeof articles.$inferInsert;
 export type AuthorRef = { authorId: string; role: (typeof articleAuthors.$inferSelect)['role'] };
 
@@ -26,49 +28,124 @@ export type SortSpec = { column: 'publishedAt' | 'updatedAt' | 'headline'; direc
 const sortKey = (column: SortSpec['column']): SQL =>
   column === 'publishedAt' ? sql`${articles.publishedAt}` : column === 'updatedAt' ? sql`${articles.updatedAt}` : sql`${articles.headline}`;
 
+/** Named values of the prepared list and count queries: the filter's own fields, `now`, the cursor, the limit. */
+const p = sql.placeholder;
+
 /**
- * Rows after the cursor (key, id) in the list order. Drafts have no publishedAt: SQLite orders NULL
- * before every value, so NULL keys come first ascending and last descending.
+ * Rows after the cursor (cursorKey, cursorId) in the list order. Drafts have no publishedAt: SQLite orders
+ * NULL before every value, so NULL keys come first ascending and last descending.
  */
-function after(key: SQL, k: string | number | null, id: string, desc: boolean, nullable: boolean): SQL {
+function after(key: SQL, nullKey: boolean, desc: boolean, nullable: boolean): SQL {
   const cmp = sql.raw(desc ? '<' : '>');
-  if (k === null) {
-    const sameNull = sql`(${key} is null and ${articles.id} ${cmp} ${id})`;
+  if (nullKey) {
+    const sameNull = sql`(${key} is null and ${articles.id} ${cmp} ${p('cursorId')})`;
     return desc ? sameNull : sql`(${sameNull} or ${key} is not null)`;
   }
   // A row-value comparison walks the index from the cursor on: deep pages cost what the first one does.
-  const beyond = sql`((${key}, ${articles.id}) ${cmp} (${k}, ${id}))`;
+  const beyond = sql`((${key}, ${articles.id}) ${cmp} (${p('cursorKey')}, ${p('cursorId')}))`;
   return desc && nullable ? sql`(${beyond} or ${key} is null)` : beyond;
 }
 
-function filterConditions(f: ArticleFilter, viewer: Viewer): (SQL | undefined)[] {
-  const now = viewer.now;
+/** What decides the SQL text of a list or count: who reads, and which filters are set (not their values). */
+type FilterShape = { anonymous: boolean; filter: ArticleFilter };
+type ListShape = FilterShape & { sort: SortSpec; cursor: 'none' | 'null' | 'key' };
+
+const FILTER_FIELDS = ['type', 'sectionSlug', 'tagSlug', 'authorSlug', 'publishedAfter', 'publishedBefore', 'match'] as const;
+const filterKey = ({ anonymous, filter }: FilterShape) =>
+  `${anonymous ? 'a' : 'e'}:${filter.status ?? ''}:${FILTER_FIELDS.map((k) => (filter[k] ? '1' : '0')).join('')}`;
+const listKey = (s: ListShape) => `${filterKey(s)}:${s.sort.column}:${s.sort.direction}:${s.cursor}`;
+
+/** The conditions of a filter shape; values come from placeholders named after the filter's fields. */
+function filterConditions({ anonymous, filter: f }: FilterShape): (SQL | undefined)[] {
   return [
-    articleVisibleTo(viewer),
+    visibleWhen(anonymous),
     f.status === 'deleted' ? isNotNull(articles.deletedAt) : isNull(articles.deletedAt),
     f.status === 'draft' ? eq(articles.status, 'draft') : undefined,
-    f.status === 'scheduled' ? and(eq(articles.status, 'published'), gt(articles.publishedAt, now)) : undefined,
-    f.status === 'published' ? and(eq(articles.status, 'published'), lte(articles.publishedAt, now)) : undefined,
-    f.type ? eq(articles.type, f.type) : undefined,
-    f.sectionSlug ? eq(articles.sectionId, sql`(select ${sections.id} from ${sections} where ${sections.slug} = ${f.sectionSlug})`) : undefined,
+    f.status === 'scheduled' ? and(eq(articles.status, 'published'), gt(articles.publishedAt, p('now'))) : undefined,
+    f.status === 'published' ? and(eq(articles.status, 'published'), lte(articles.publishedAt, p('now'))) : undefined,
+    f.type ? eq(articles.type, p('type')) : undefined,
+    f.sectionSlug ? eq(articles.sectionId, sql`(select ${sections.id} from ${sections} where ${sections.slug} = ${p('sectionSlug')})`) : undefined,
     f.tagSlug
-      ? sql`exists (select 1 from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} and ${tags.slug} = ${f.tagSlug})`
+      ? sql`exists (select 1 from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} and ${tags.slug} = ${p('tagSlug')})`
       : undefined,
     f.authorSlug
-      ? sql`exists (select 1 from ${articleAuthors} join ${authors} on ${authors.id} = ${articleAuthors.authorId} where ${articleAuthors.articleId} = ${articles.id} and ${authors.slug} = ${f.authorSlug})`
+      ? sql`exists (select 1 from ${articleAuthors} join ${authors} on ${authors.id} = ${articleAuthors.authorId} where ${articleAuthors.articleId} = ${articles.id} and ${authors.slug} = ${p('authorSlug')})`
       : undefined,
-    f.publishedAfter ? gte(articles.publishedAt, f.publishedAfter) : undefined,
-    f.publishedBefore ? lt(articles.publishedAt, f.publishedBefore) : undefined,
-    f.match ? sql`${articles}.rowid in (select rowid from articles_fts where articles_fts match ${f.match})` : undefined,
+    f.publishedAfter ? gte(articles.publishedAt, p('publishedAfter')) : undefined,
+    f.publishedBefore ? lt(articles.publishedAt, p('publishedBefore')) : undefined,
+    f.match ? sql`${articles}.rowid in (select rowid from articles_fts where articles_fts match ${p('match')})` : undefined,
   ];
 }
 
+/** The columns of an ArticleReadRow: the list and the by-slug read select these and map the raw rows by hand (readRow). */
+const READ_COLUMNS = {
+  id: articles.id, slug: articles.slug, headline: articles.headline, standfirst: articles.standfirst, kicker: articles.kicker,
+  type: articles.type, status: articles.status, body: articles.body, hero: articles.hero, sectionId: articles.sectionId,
+  bylineOverride: articles.bylineOverride, language: articles.language, canonicalUrl: articles.canonicalUrl, seo: articles.seo,
+  commentsMode: articles.commentsMode, source: articles.source, revision: articles.revision, createdAt: articles.createdAt,
+  updatedAt: articles.updatedAt, firstPublishedAt: articles.firstPublishedAt, publishedAt: articles.publishedAt,
+  contentUpdatedAt: articles.contentUpdatedAt, deletedAt: articles.deletedAt, wordCount: articles.wordCount,
+  readingTimeMinutes: articles.readingTimeMinutes, excerpt: articles.excerpt,
+};
+/** Each column's position in a raw row (drizzle selects the fields in their key order). */
+const ix = Object.fromEntries(Object.keys(READ_COLUMNS).map((k, i) => [k, i])) as Record<keyof typeof READ_COLUMNS, number>;
+const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
+type Raw = unknown[];
+type R = ArticleReadRow;
+/**
+ * A raw row (`.values()`) of READ_COLUMNS → ArticleReadRow, by hand: drizzle's generic row mapping was a
+ * good part of an uncached list's CPU (bench/results/profiles). JSON columns are parsed as drizzle would.
+ */
+const readRow = (r: Raw): ArticleReadRow => ({
+  id: r[ix.id] as R['id'], slug: r[ix.slug] as R['slug'], headline: r[ix.headline] as R['headline'], standfirst: r[ix.standfirst] as R['standfirst'],
+  kicker: r[ix.kicker] as R['kicker'], type: r[ix.type] as R['type'], status: r[ix.status] as R['status'], body: json(r[ix.body]),
+  hero: json(r[ix.hero]), sectionId: r[ix.sectionId] as R['sectionId'], bylineOverride: r[ix.bylineOverride] as R['bylineOverride'],
+  language: r[ix.language] as R['language'], canonicalUrl: r[ix.canonicalUrl] as R['canonicalUrl'], seo: json(r[ix.seo]),
+  commentsMode: r[ix.commentsMode] as R['commentsMode'], source: json(r[ix.source]), revision: r[ix.revision] as R['revision'],
+  createdAt: r[ix.createdAt] as R['createdAt'], updatedAt: r[ix.updatedAt] as R['updatedAt'], firstPublishedAt: r[ix.firstPublishedAt] as R['firstPublishedAt'],
+  publishedAt: r[ix.publishedAt] as R['publishedAt'], contentUpdatedAt: r[ix.contentUpdatedAt] as R['contentUpdatedAt'],
+  deletedAt: r[ix.deletedAt] as R['deletedAt'], wordCount: r[ix.wordCount] as R['wordCount'],
+  readingTimeMinutes: r[ix.readingTimeMinutes] as R['readingTimeMinutes'], excerpt: r[ix.excerpt] as R['excerpt'],
+});
+
+/**
+ * The write path's statements, built and prepared once: drizzle builds the SQL again on every call, and
+ * the relation inserts take their rows as one JSON array, so the SQL text does not change with the count.
+ */
+function articleWriteStatements(db: Db) {
+  const at = sql.placeholder;
+  return {
+    insert: preparedOnce(() => db.insert(articles).values(insertPlaceholders(articles)).returning().prepare()),
+    // '' as exceptId excludes nothing (ids are ULIDs).
+    slugInUse: preparedOnce(() => db.select({ id: articles.id }).from(articles).where(and(eq(articles.slug, at('slug')), ne(articles.id, at('exceptId')))).prepare()),
+    oldSlugInUse: preparedOnce(() => db.select({ id: articleSlugs.articleId }).from(articleSlugs).where(and(eq(articleSlugs.slug, at('slug')), ne(articleSlugs.articleId, at('exceptId')))).prepare()),
+    deleteTags: preparedOnce(() => db.delete(articleTags).where(eq(articleTags.articleId, at('articleId'))).prepare()),
+    // Position = index in the array (json_each's key).
+    insertTags: preparedOnce(() => db.insert(articleTags).select(sql`select ${at('articleId')}, value, key from json_each(${at('tagIds')})`).prepare()),
+    deleteAuthors: preparedOnce(() => db.delete(articleAuthors).where(eq(articleAuthors.articleId, at('articleId'))).prepare()),
+    insertAuthors: preparedOnce(() => db.insert(articleAuthors)
+      .select(sql`select ${at('articleId')}, value ->> '$.authorId', value ->> '$.role', key from json_each(${at('authors')})`).prepare()),
+    insertRevision: preparedOnce(() => db.insert(articleRevisions).values(insertPlaceholders(articleRevisions)).prepare()),
+  };
+}
+
 export function createArticleRepository(db: Db) {
+  const writes = articleWriteStatements(db);
   // The read path's queries, prepared once (see preparedOnce).
   const byId = preparedByViewer((visible) => db.select().from(articles).where(and(eq(articles.id, sql.placeholder('id')), visible)).prepare());
-  const bySlug = preparedByViewer((visible) => db.select().from(articles).where(and(eq(articles.slug, sql.placeholder('slug')), visible)).prepare());
+  const bySlug = preparedByViewer((visible) => db.select(READ_COLUMNS).from(articles).where(and(eq(articles.slug, sql.placeholder('slug')), visible)).prepare());
   const tagsOf = preparedOnce(() => db.select().from(articleTags).where(inJsonArray(articleTags.articleId)).orderBy(asc(articleTags.position)).prepare());
   const authorsOf = preparedOnce(() => db.select().from(articleAuthors).where(inJsonArray(articleAuthors.articleId)).orderBy(asc(articleAuthors.position)).prepare());
+  const listQuery = preparedByShape(listKey, (s: ListShape) => {
+    const key = sortKey(s.sort.column);
+    const descending = s.sort.direction === 'desc';
+    // Live articles always have publishedAt: anonymous lists never need the NULL branch.
+    const nullable = s.sort.column === 'publishedAt' && !s.anonymous;
+    const keyset = s.cursor === 'none' ? undefined : after(key, s.cursor === 'null', descending, nullable);
+    const order = descending ? [desc(key), desc(articles.id)] : [asc(key), asc(articles.id)];
+    return db.select(READ_COLUMNS).from(articles).where(and(...filterConditions(s), keyset)).orderBy(...order).limit(p('limit')).prepare();
+  });
+  const countQuery = preparedByShape(filterKey, (s: FilterShape) => db.select({ n: count() }).from(articles).where(and(...filterConditions(s))).prepare());
   return {
     /** When the next scheduled article goes live (it becomes visible by comparison, with no write). */
     nextPublicationAfter(now: string): string | undefined {
@@ -78,8 +155,9 @@ export function createArticleRepository(db: Db) {
     get(id: string, viewer: Viewer): ArticleRow | undefined {
       return byId(viewer).get({ id, now: viewer.now });
     },
-    getBySlug(slug: string, viewer: Viewer): ArticleRow | undefined {
-      return bySlug(viewer).get({ slug, now: viewer.now });
+    getBySlug(slug: string, viewer: Viewer): ArticleReadRow | undefined {
+      const [row] = bySlug(viewer).values({ slug, now: viewer.now }) as Raw[];
+      return row && readRow(row);
     },
     /** The article that used to have this slug, if it is visible to the viewer. */
     getByOldSlug(slug: string, viewer: Viewer): ArticleRow | undefined {
@@ -91,9 +169,8 @@ export function createArticleRepository(db: Db) {
         .get()?.a;
     },
     slugTaken(slug: string, exceptId?: string): boolean {
-      const current = db.select({ id: articles.id }).from(articles).where(and(eq(articles.slug, slug), exceptId ? ne(articles.id, exceptId) : undefined)).get();
-      const old = db.select({ id: articleSlugs.articleId }).from(articleSlugs).where(and(eq(articleSlugs.slug, slug), exceptId ? ne(articleSlugs.articleId, exceptId) : undefined)).get();
-      return current !== undefined || old !== undefined;
+      const values = { slug, exceptId: exceptId ?? '' };
+      return writes.slugInUse().get(values) !== undefined || writes.oldSlugInUse().get(values) !== undefined;
     },
     addOldSlug(slug: string, articleId: string, at: string): void {
       db.insert(articleSlugs).values({ slug, articleId, createdAt: at }).onConflictDoNothing().run();
@@ -102,7 +179,7 @@ export function createArticleRepository(db: Db) {
       db.delete(articleSlugs).where(eq(articleSlugs.slug, slug)).run();
     },
     insert(row: ArticleInsert): ArticleRow {
-      return db.insert(articles).values(row).returning().get();
+      return writes.insert().get(insertValues(articles, row))!;
     },
     update(id: string, patch: Partial<ArticleInsert>): ArticleRow {
       return db.update(articles).set(patch).where(eq(articles.id, id)).returning().get()!;
@@ -111,12 +188,12 @@ export function createArticleRepository(db: Db) {
       return db.delete(articles).where(eq(articles.id, id)).run().changes > 0;
     },
     setTags(articleId: string, tagIds: readonly string[]): void {
-      db.delete(articleTags).where(eq(articleTags.articleId, articleId)).run();
-      if (tagIds.length) db.insert(articleTags).values(tagIds.map((tagId, position) => ({ articleId, tagId, position }))).run();
+      writes.deleteTags().run({ articleId });
+      if (tagIds.length) writes.insertTags().run({ articleId, tagIds: JSON.stringify(tagIds) });
     },
     setAuthors(articleId: string, refs: readonly AuthorRef[]): void {
-      db.delete(articleAuthors).where(eq(articleAuthors.articleId, articleId)).run();
-      if (refs.length) db.insert(articleAuthors).values(refs.map((r, position) => ({ articleId, authorId: r.authorId, role: r.role, position }))).run();
+      writes.deleteAuthors().run({ articleId });
+      if (refs.length) writes.insertAuthors().run({ articleId, authors: JSON.stringify(refs.map((r) => ({ authorId: r.authorId, role: r.role }))) });
     },
     tagIdsFor(articleIds: readonly string[]): Map<string, string[]> {
       const out = new Map<string, string[]>(articleIds.map((id) => [id, []]));
@@ -132,19 +209,16 @@ export function createArticleRepository(db: Db) {
       for (const r of rows) out.get(r.articleId)?.push({ authorId: r.authorId, role: r.role });
       return out;
     },
-    list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, cursor: { key: string | number | null; id: string } | undefined, limit: number): ArticleRow[] {
-      const key = sortKey(sort.column);
-      // Live articles always have publishedAt: anonymous lists never need the NULL branch.
-      const nullable = sort.column === 'publishedAt' && !viewer.anonymous;
-      const keyset = cursor ? after(key, cursor.key, cursor.id, sort.direction === 'desc', nullable) : undefined;
-      const order = sort.direction === 'desc' ? [desc(key), desc(articles.id)] : [asc(key), asc(articles.id)];
-      return db.select().from(articles).where(and(...filterConditions(filter, viewer), keyset)).orderBy(...order).limit(limit).all();
+    list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, cursor: { key: string | number | null; id: string } | undefined, limit: number): ArticleReadRow[] {
+      const shape: ListShape = { anonymous: viewer.anonymous, filter, sort, cursor: !cursor ? 'none' : cursor.key === null ? 'null' : 'key' };
+      const rows = listQuery(shape).values({ ...filter, now: viewer.now, cursorKey: cursor?.key, cursorId: cursor?.id, limit }) as Raw[];
+      return rows.map(readRow);
     },
     count(filter: ArticleFilter, viewer: Viewer): number {
-      return db.select({ n: count() }).from(articles).where(and(...filterConditions(filter, viewer))).get()?.n ?? 0;
+      return countQuery({ anonymous: viewer.anonymous, filter }).get({ ...filter, now: viewer.now })?.n ?? 0;
     },
     insertRevision(row: typeof articleRevisions.$inferInsert): void {
-      db.insert(articleRevisions).values(row).run();
+      writes.insertRevision().run(insertValues(articleRevisions, row));
     },
     listRevisions(articleId: string, limit: number, before?: number) {
       return db

@@ -1,4 +1,3 @@
-import { ulid } from 'ulid';
 import { assignBlockIds, type Body } from '../../content/blocks.js';
 import { derive } from '../../content/derive.js';
 import { slugify, uniqueSlug } from '../../content/slug.js';
@@ -9,9 +8,10 @@ import type { Principal } from '../api-keys/service.js';
 import type { Journal } from '../audit/journal.js';
 import { precondition, versionTag } from '../../http/concurrency.js';
 import { articleStatus, presentArticles, toArticle, type Expanders, type Taxonomy } from './present.js';
-import type { ArticleFilter, ArticleInsert, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
+import type { ArticleFilter, ArticleInsert, ArticleReadRow, ArticleRepository, ArticleRow, AuthorRef, SortSpec } from './repository.js';
 import type { Article, ArticleListQuery, ArticlePatch, ArticleSort, Include, NewArticle } from './schemas.js';
 import { ftsQuery } from '../../content/search.js';
+import { newId } from '../../ids.js';
 
 export type ArticleDeps = {
   repo: ArticleRepository;
@@ -23,6 +23,12 @@ export type ArticleDeps = {
   expanders: Expanders;
   /** Called inside the transaction of every article write, with the row as written (derived indexes). */
   afterWrite: ((row: ArticleRow) => void)[];
+  /**
+   * Columns other modules derive from hero and body (the caption text search indexes), computed inside the
+   * write's transaction before the row is stored whenever hero or body is written: the row, and so its
+   * full-text index, is written once.
+   */
+  derivedColumns: ((content: { hero: unknown; body: unknown }) => Partial<ArticleInsert>)[];
   /** Reference checks owned by other modules (e.g. media ids exist); each returns the bad pointers. */
   journal: Journal;
   referenceChecks: ((input: { hero?: { mediaId: string } | null | undefined; body?: readonly { type: string; mediaId?: string }[] | undefined }) => FieldError[])[];
@@ -89,10 +95,22 @@ export function createArticleService(deps: ArticleDeps) {
     if (errors.length) throw unprocessable('unknown-reference', 'The article refers to resources that do not exist', errors);
   }
 
-  function snapshot(row: ArticleRow, note: string, actor: Principal | null) {
+  const derivedColumns = (content: { hero: unknown; body: unknown }): Partial<ArticleInsert> =>
+    Object.assign({}, ...deps.derivedColumns.map((hook) => hook(content))) as Partial<ArticleInsert>;
+
+  type Relations = { tagIds?: readonly string[] | undefined; authors?: readonly AuthorRef[] | undefined };
+
+  /**
+   * The after-write hooks, the journal and the revision of a row just written. Returns the snapshot, which
+   * is the write's response: `toArticle` at the time of the write, what `presentArticles` gives an editor
+   * without `include`. Relations the write has just stored are passed in, not read back.
+   */
+  function snapshot(row: ArticleRow, note: string, actor: Principal | null, written: Relations = {}): Article {
     for (const hook of deps.afterWrite) hook(row);
     const ids = [row.id];
-    const article = toArticle(row, repo.tagIdsFor(ids).get(row.id) ?? [], repo.authorsFor(ids).get(row.id) ?? [], deps.siteUrl, row.updatedAt);
+    const tagIds = written.tagIds ? [...written.tagIds] : (repo.tagIdsFor(ids).get(row.id) ?? []);
+    const authors = written.authors ? [...written.authors] : (repo.authorsFor(ids).get(row.id) ?? []);
+    const article = toArticle(row, tagIds, authors, deps.siteUrl, row.updatedAt);
     const action = actionOf(note);
     deps.journal.record({
       resource: 'article', id: row.id, action, revision: row.revision,
@@ -103,20 +121,26 @@ export function createArticleService(deps: ArticleDeps) {
       actorKeyId: actor?.keyId ?? null, actorName: actor?.name ?? null, actorRole: actor?.role ?? null,
       note, snapshot: article,
     });
+    return article;
   }
 
-  function read(row: ArticleRow, include: readonly Include[], viewer: Viewer): Article {
+  function read(row: ArticleReadRow, include: readonly Include[], viewer: Viewer): Article {
     return presentArticles([row], include, viewer, deps)[0]!;
   }
 
   /** One write: bump revision and updatedAt, store the row, snapshot it, in one transaction. */
-  function write(current: ArticleRow, patch: Partial<ArticleInsert>, note: string, actor: Principal | null, relations?: { tagIds?: string[] | undefined; authors?: AuthorRef[] | undefined }): Article {
+  function write(current: ArticleRow, patch: Partial<ArticleInsert>, note: string, actor: Principal | null, relations: Relations = {}): Article {
     return tx(() => {
-      const row = repo.update(current.id, { ...patch, revision: current.revision + 1, updatedAt: iso() });
-      if (relations?.tagIds) repo.setTags(row.id, relations.tagIds);
-      if (relations?.authors) repo.setAuthors(row.id, relations.authors);
-      snapshot(row, note, actor);
-      return read(row, [], EDITOR(row.updatedAt));
+      const next: Partial<ArticleInsert> = { ...patch, revision: current.revision + 1, updatedAt: iso() };
+      if (patch.body !== undefined || patch.hero !== undefined) {
+        const derived = derivedColumns({ hero: patch.hero !== undefined ? patch.hero : current.hero, body: patch.body ?? current.body });
+        // Only what changed: an unchanged caption text must not reindex the article.
+        for (const [k, v] of Object.entries(derived)) if (v !== current[k as keyof ArticleRow]) Object.assign(next, { [k]: v });
+      }
+      const row = repo.update(current.id, next);
+      if (relations.tagIds) repo.setTags(row.id, relations.tagIds);
+      if (relations.authors) repo.setAuthors(row.id, relations.authors);
+      return snapshot(row, note, actor, relations);
     });
   }
 
@@ -165,7 +189,7 @@ export function createArticleService(deps: ArticleDeps) {
       const rows = repo.list(filter, viewer, sort, after, q.limit + 1);
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
-      const keyOf = (r: ArticleRow) => (sort.column === 'publishedAt' ? r.publishedAt : sort.column === 'updatedAt' ? r.updatedAt : r.headline);
+      const keyOf = (r: ArticleReadRow) => (sort.column === 'publishedAt' ? r.publishedAt : sort.column === 'updatedAt' ? r.updatedAt : r.headline);
       return {
         data: presentArticles(page, q.include ?? [], viewer, deps),
         total: repo.count(filter, viewer),
@@ -181,16 +205,16 @@ export function createArticleService(deps: ArticleDeps) {
       return tx(() => {
         const slug = input.slug ?? uniqueSlug(slugify(input.headline), (s) => repo.slugTaken(s));
         const row = repo.insert({
-          id: ulid(), slug, headline: input.headline, standfirst: input.standfirst ?? null, kicker: input.kicker ?? null,
+          id: newId(), slug, headline: input.headline, standfirst: input.standfirst ?? null, kicker: input.kicker ?? null,
           type: input.type, status: 'draft', body: input.body, hero: input.hero ?? null, sectionId: input.sectionId ?? null,
           bylineOverride: input.bylineOverride ?? null, language: input.language, canonicalUrl: input.canonicalUrl ?? null,
           seo: input.seo ?? null, commentsMode: input.commentsMode, source: input.source ?? null,
           revision: 1, createdAt: at, updatedAt: at, ...derive(input.body as Body, input.seo?.description),
+          ...derivedColumns({ hero: input.hero ?? null, body: input.body }),
         });
         repo.setTags(row.id, input.tagIds);
         repo.setAuthors(row.id, input.authors);
-        snapshot(row, 'created', actor);
-        return read(row, [], EDITOR(at));
+        return snapshot(row, 'created', actor, { tagIds: input.tagIds, authors: input.authors });
       });
     },
 
@@ -310,7 +334,7 @@ export function createArticleService(deps: ArticleDeps) {
       const current = liveOrEditable(id, 'correct');
       const at = iso();
       return tx(() => {
-        const c = repo.insertCorrection({ id: ulid(), articleId: id, kind: input.kind, text: input.text, publishedAt: at });
+        const c = repo.insertCorrection({ id: newId(), articleId: id, kind: input.kind, text: input.text, publishedAt: at });
         write(current, { contentUpdatedAt: at }, `${input.kind} added`, actor);
         const { articleId: _, ...out } = c;
         return out;

@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { monotonicIds } from '../../ids.js';
 import { currentActor, currentRequestId } from '../../http/request-context.js';
 import type { JournalRepository } from './repository.js';
 
@@ -31,11 +31,17 @@ export const subscribes = (patterns: readonly string[], type: string) =>
  */
 export function createJournal(repo: JournalRepository, now: () => Date) {
   // Monotonic ids keep the outbox in write order even within one millisecond.
-  const nextId = monotonicFactory();
+  const nextId = monotonicIds();
   const listeners: ((w: WriteRecord) => void)[] = [];
+  const queued: (() => void)[] = [];
   return {
     /** Called for every record, inside the same transaction (e.g. Idempotency-Key bookkeeping). */
     onRecord: listeners,
+    /**
+     * Called inside the same transaction when a record queued webhook deliveries (the dispatcher's wake-up):
+     * a write no webhook subscribes to has nothing to send.
+     */
+    onDeliveriesQueued: queued,
     record(w: WriteRecord): void {
       for (const listen of listeners) listen(w);
       const at = now().toISOString();
@@ -48,10 +54,12 @@ export function createJournal(repo: JournalRepository, now: () => Date) {
       const eventId = nextId();
       repo.insertEvent({ id: eventId, type: w.event.type, resource: w.resource, resourceId: w.id, occurredAt: at, data: w.event.data });
       const targets = repo.activeWebhooks().filter((h) => subscribes(h.events as string[], w.event!.type));
+      if (!targets.length) return;
       repo.insertDeliveries(targets.map((h) => ({
         id: nextId(), webhookId: h.id, eventId, resourceId: w.id, status: 'pending' as const, attempts: 0,
         nextAttemptAt: at, createdAt: at, updatedAt: at,
       })));
+      for (const listen of queued) listen();
     },
   };
 }

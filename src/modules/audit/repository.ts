@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { countRows, insertPlaceholders, insertValues, preparedOnce, type Db } from '../../db/client.js';
 import { auditLog, events, webhookDeliveries, webhooks } from '../../db/schema.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
@@ -15,19 +15,24 @@ const conditions = (f: AuditFilter): (SQL | undefined)[] => [
 ];
 
 export function createJournalRepository(db: Db) {
+  // Every write runs these: built and prepared once.
+  const audit = preparedOnce(() => db.insert(auditLog).values(insertPlaceholders(auditLog)).prepare());
+  const event = preparedOnce(() => db.insert(events).values(insertPlaceholders(events)).prepare());
+  const delivery = preparedOnce(() => db.insert(webhookDeliveries).values(insertPlaceholders(webhookDeliveries)).prepare());
+  const active = preparedOnce(() => db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true)).prepare());
   return {
     insertAudit(row: typeof auditLog.$inferInsert): void {
-      db.insert(auditLog).values(row).run();
+      audit().run(insertValues(auditLog, row));
     },
     insertEvent(row: typeof events.$inferInsert): void {
-      db.insert(events).values(row).run();
+      event().run(insertValues(events, row));
     },
     /** Active webhooks; the subscription match is done by the caller (event patterns). */
     activeWebhooks() {
-      return db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true)).all();
+      return active().all();
     },
     insertDeliveries(rows: (typeof webhookDeliveries.$inferInsert)[]): void {
-      if (rows.length) db.insert(webhookDeliveries).values(rows).run();
+      for (const row of rows) delivery().run(insertValues(webhookDeliveries, row));
     },
     listAudit(f: AuditFilter, limit: number, after?: { key: string; id: string }): AuditRow[] {
       const keyset = after ? or(lt(auditLog.at, after.key), and(eq(auditLog.at, after.key), lt(auditLog.id, after.id))) : undefined;

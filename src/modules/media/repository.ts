@@ -23,6 +23,14 @@ function filterConditions(f: MediaFilter): (SQL | undefined)[] {
 
 export function createMediaRepository(db: Db) {
   const many = preparedOnce(() => db.select().from(media).where(inJsonArray(media.id)).prepare());
+  // The article write path's statements (reference check, use index, caption text), prepared once.
+  const existingIds = preparedOnce(() => db.select({ id: media.id }).from(media).where(inJsonArray(media.id)).prepare());
+  const captionTextsOf = preparedOnce(() => db.select({ id: media.id, text: media.captionText }).from(media).where(inJsonArray(media.id)).prepare());
+  const deleteUses = preparedOnce(() => db.delete(mediaUses).where(eq(mediaUses.articleId, sql.placeholder('articleId'))).prepare());
+  // `where true`: without it SQLite would read "on conflict" as a join constraint of the select.
+  const insertUses = preparedOnce(() => db.insert(mediaUses)
+    .select(sql`select ${sql.placeholder('articleId')}, value ->> '$.blockId', value ->> '$.mediaId' from json_each(${sql.placeholder('uses')}) where true`)
+    .onConflictDoNothing().prepare());
   return {
     get(id: string): MediaRow | undefined {
       return db.select().from(media).where(eq(media.id, id)).get();
@@ -64,12 +72,12 @@ export function createMediaRepository(db: Db) {
     },
     existing(ids: readonly string[]): Set<string> {
       if (!ids.length) return new Set();
-      return new Set(db.select({ id: media.id }).from(media).where(inArray(media.id, [...new Set(ids)])).all().map((r) => r.id));
+      return new Set(existingIds().all({ ids: JSON.stringify([...new Set(ids)]) }).map((r) => r.id));
     },
     /** Rebuilds the use index of one article. */
     setUses(articleId: string, uses: { blockId: string; mediaId: string }[]): void {
-      db.delete(mediaUses).where(eq(mediaUses.articleId, articleId)).run();
-      if (uses.length) db.insert(mediaUses).values(uses.map((u) => ({ articleId, ...u }))).onConflictDoNothing().run();
+      deleteUses().run({ articleId });
+      if (uses.length) insertUses().run({ articleId, uses: JSON.stringify(uses.map((u) => ({ blockId: u.blockId, mediaId: u.mediaId }))) });
     },
     usage(mediaId: string) {
       return db
@@ -101,7 +109,7 @@ export function createMediaRepository(db: Db) {
     /** Media id → its plain caption text, for the ids that exist. */
     captionTexts(ids: readonly string[]): Map<string, string | null> {
       if (!ids.length) return new Map();
-      return new Map(db.select({ id: media.id, text: media.captionText }).from(media).where(inArray(media.id, [...new Set(ids)])).all().map((r) => [r.id, r.text]));
+      return new Map(captionTextsOf().all({ ids: JSON.stringify([...new Set(ids)]) }).map((r) => [r.id, r.text]));
     },
     /** Stores an article's derived caption text (the FTS update trigger reindexes it). */
     setArticleCaptions(articleId: string, captions: string): void {

@@ -177,13 +177,20 @@ export function createMediaService(deps: MediaDeps) {
       return repo.usage(id).map((u) => ({ articleId: u.articleId, blockId: u.blockId, headline: u.headline, status: u.deletedAt ? 'deleted' : articleStatus(u, now) }));
     },
 
-    /** Article write hook: the use index (hero + image blocks) and the caption text for search are rebuilt with every write. */
+    /**
+     * Article write hook, before the row is stored: the caption text the search index holds for this hero
+     * and body. Part of the row the article writes, so the full-text index is written once per write.
+     */
+    articleColumns(content: CaptionSource): { captions: string } {
+      return { captions: articleCaptions(content, repo.captionTexts(captionMediaIds(content))) };
+    },
+
+    /** Article write hook: the use index (hero + image blocks) is rebuilt with every write. */
     indexArticle(row: ArticleRow): void {
       const hero = row.hero as { mediaId: string } | null;
       const blocks = row.body as { type: string; id: string; mediaId?: string }[];
       const uses = blocks.flatMap((b) => (b.type === 'image' && b.mediaId ? [{ blockId: b.id, mediaId: b.mediaId }] : []));
       repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses);
-      refreshCaptions([row]);
     },
 
     /** Article reference check: every media id in hero and image blocks exists. */

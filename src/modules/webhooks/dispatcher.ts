@@ -240,9 +240,7 @@ export function registerWebhookDispatcher(app: FastifyInstance, start: boolean, 
   }, options);
   app.decorate('webhookDispatcher', dispatcher);
   // A write's transaction is synchronous, so the wake-up (on the next turn of the event loop) finds it committed.
-  app.services.journal.onRecord.push((w) => {
-    if (w.event) dispatcher.wake();
-  });
+  app.services.journal.onDeliveriesQueued.push(() => dispatcher.wake());
   if (start) app.addHook('onReady', async () => dispatcher.start());
   app.addHook('onClose', async () => dispatcher.stop());
 }
