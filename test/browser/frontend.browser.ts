@@ -112,6 +112,9 @@ t.test('the demo column as the API answers it', async (t) => {
 async function openPage(): Promise<{ page: Page; requests: string[] }> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-GB' });
   closers.push(() => context.close());
+  // Tests run under tsx (esbuild keepNames): functions handed to page.evaluate carry calls to its `__name`
+  // helper, which the page does not have.
+  await context.addInitScript('globalThis.__name = (fn) => fn;');
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   page.setDefaultNavigationTimeout(STEP_MS);
