@@ -129,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerRequestContext(app);
   await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
-  registerIdempotency(app, handle.db, config.idempotencyTtlHours, (fn) => handle.sqlite.transaction(fn)());
+  registerIdempotency(app, handle.db, config.idempotencyTtlHours, services.tx);
   await registerHttpCache(app, config, responseCache);
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never) });

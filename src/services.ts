@@ -96,6 +96,8 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     return page.map((a) => ({ ...a, related: byArticle.get(a.id) ?? [] }));
   };
   return {
+    /** The write transaction every write runs in (also the Idempotency-Key bookkeeping's). */
+    tx,
     ...taxonomy,
     apiKeys: createApiKeyService(createApiKeyRepository(db), now, journal),
     journal,
