@@ -148,19 +148,22 @@ async function main() {
   try {
     const s = app.services;
     const start = performance.now();
-    const mediaIds = Array.from({ length: 50 }, (_, i) => s.media.createExternal({
-      url: `https://images.example.org/bench-${i}.jpg`, caption: [{ type: 'text', text: sentence(8, 16) }], creditText: 'Bench / Wire',
-    }).id);
+    const mediaIds: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      mediaIds.push((await s.media.createExternal({
+        url: `https://images.example.org/bench-${i}.jpg`, caption: [{ type: 'text', text: sentence(8, 16) }], creditText: 'Bench / Wire',
+      })).id);
+    }
     // Through the article service (create + publish, with revisions and derived indexes), in batches of 500 per transaction.
     const epoch = Date.parse('2024-01-01T00:00:00.000Z');
-    const batch = app.db.sqlite.transaction((from: number, to: number) => {
+    const batch = (from: number, to: number) => s.tx(async () => {
       for (let i = from; i < to; i++) {
-        const a = s.articles.create(makeArticle(i, mediaIds), null);
-        s.articles.publish(a.id, new Date(epoch + i * 60_000).toISOString(), null);
+        const a = await s.articles.create(makeArticle(i, mediaIds), null);
+        await s.articles.publish(a.id, new Date(epoch + i * 60_000).toISOString(), null);
       }
     });
     for (let i = 0; i < N; i += 500) {
-      batch(i, Math.min(N, i + 500));
+      await batch(i, Math.min(N, i + 500));
       if (process.stdout.isTTY) process.stdout.write(`\rseeded ${Math.min(N, i + 500)}/${N}`);
     }
     app.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');

@@ -89,7 +89,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   handle.sqlite.pragma('optimize=0x10002');
   const clock = options.now ?? (() => new Date());
   const services = createServices(handle, config, clock);
-  if (config.adminApiKey && services.apiKeys.ensureBootstrapAdmin(config.adminApiKey)) {
+  if (config.adminApiKey && (await services.apiKeys.ensureBootstrapAdmin(config.adminApiKey))) {
     app.log.info('created the admin API key from ADMIN_API_KEY');
   }
 
@@ -129,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerRequestContext(app);
   await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
-  registerIdempotency(app, handle.db, config.idempotencyTtlHours, services.tx);
+  registerIdempotency(app, handle.db, config.idempotencyTtlHours, services);
   await registerHttpCache(app, config, responseCache);
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never) });

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { statisticsRefresher, type DbHandle } from './db/client.js';
+import { createTransactions, statisticsRefresher, type DbHandle } from './db/client.js';
 import type { AuthorRow, SectionRow, TagRow } from './db/rows.js';
 import { authors, sections, tags } from './db/schema.js';
 import { unprocessable } from './errors.js';
@@ -11,6 +11,7 @@ import { createApiKeyService } from './modules/api-keys/service.js';
 import { createArticleRepository } from './modules/articles/repository.js';
 import { createArticleService, type ArticleDeps } from './modules/articles/service.js';
 import { presentArticles } from './modules/articles/present.js';
+import { createDisclaimerRepository } from './modules/disclaimers/repository.js';
 import { createDisclaimerService } from './modules/disclaimers/service.js';
 import { createFeedRepository } from './modules/feeds/repository.js';
 import { createFeedService } from './modules/feeds/service.js';
@@ -33,46 +34,50 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   // that reads first and writes second fails at once with SQLITE_BUSY when another process on the same file
   // committed in between (SQLite cannot upgrade a stale snapshot, and no busy handler runs for it): measured,
   // 95 of 320 concurrent creates through two processes answered 500 before this.
-  const tx = <T>(fn: () => T): T => sqlite.transaction(fn).immediate();
-  // Read-only snapshots (search: ranking, rows and total from one state) need no lock.
-  const readTx = <T>(fn: () => T): T => sqlite.transaction(fn).deferred();
-  const journalRepo = createJournalRepository(db);
+  // Read-only snapshots (search: ranking, rows and total from one state) are deferred: they need no lock.
+  const transactions = createTransactions(sqlite);
+  const { tx, readTx } = transactions;
+  const repository = transactions.repository;
+  const journalRepo = repository(createJournalRepository(db));
   const journal = createJournal(journalRepo, now);
   const paths: Record<string, string> = { article: 'articles', media: 'media', disclaimer: 'disclaimers', author: 'authors', section: 'sections', tag: 'tags', 'api-key': 'api-keys', webhook: 'webhooks' };
-  journal.onRecord.push((w) => markIdempotentWrite(db, `/v1/${paths[w.resource]}/${w.id}`));
-  journal.onRecord.push(statisticsRefresher(sqlite));
-  const articleRepo = createArticleRepository(db);
-  const sectionRepo = createSluggedRepository<SectionRow>(db, sections);
+  journal.onRecord.push(async (w) => markIdempotentWrite(db, `/v1/${paths[w.resource]}/${w.id}`));
+  const refreshStatistics = statisticsRefresher(sqlite);
+  journal.onRecord.push(async () => refreshStatistics());
+  const articleRepo = repository(createArticleRepository(db));
+  const sectionRepo = repository(createSluggedRepository<SectionRow>(db, sections));
 
-  const tagService = createSluggedService(createSluggedRepository<TagRow>(db, tags), {
+  const tagService = createSluggedService(repository(createSluggedRepository<TagRow>(db, tags)), {
     label: 'Tag', resource: 'tag',
-    blockDelete: (id) => (articleRepo.tagInUse(id) ? 'The tag is used by articles; remove it from them first' : undefined),
+    blockDelete: async (id) => ((await articleRepo.tagInUse(id)) ? 'The tag is used by articles; remove it from them first' : undefined),
   }, now, { journal, tx });
 
-  const mediaRepo = createMediaRepository(db);
-  const authorService = createSluggedService(createSluggedRepository<AuthorRow>(db, authors), {
-    check: (next) =>
-      next.imageMediaId && mediaRepo.existing([next.imageMediaId]).size === 0
+  const mediaRepo = repository(createMediaRepository(db));
+  const authorService = createSluggedService(repository(createSluggedRepository<AuthorRow>(db, authors)), {
+    check: async (next) =>
+      next.imageMediaId && (await mediaRepo.existing([next.imageMediaId])).size === 0
         ? unprocessable('unknown-reference', 'The author image does not exist', [{ pointer: '/body/imageMediaId', message: 'no such media', code: 'unknown-reference' }])
         : undefined,
     label: 'Author', resource: 'author',
-    blockDelete: (id) => (articleRepo.authorInUse(id) ? 'The author is credited on articles; remove the credit first' : undefined),
+    blockDelete: async (id) => ((await articleRepo.authorInUse(id)) ? 'The author is credited on articles; remove the credit first' : undefined),
   }, now, { journal, tx });
 
   const sectionService = createSluggedService(sectionRepo, {
     label: 'Section', resource: 'section',
-    blockDelete: (id) =>
-      articleRepo.sectionInUse(id) ? 'The section holds articles; move them first'
-        : sectionRepo.hasChildren(id) ? 'The section has child sections; move or delete them first' : undefined,
-    check: (next, id) => {
+    blockDelete: async (id) =>
+      (await articleRepo.sectionInUse(id)) ? 'The section holds articles; move them first'
+        : (await sectionRepo.hasChildren(id)) ? 'The section has child sections; move or delete them first' : undefined,
+    check: async (next, id) => {
       if (!next.parentId) return undefined;
       const pointer = [{ pointer: '/body/parentId', message: 'invalid parent', code: 'invalid-parent' }];
       // Walk up from the new parent: reaching this section again would make a cycle.
       const seen = new Set<string>();
-      for (let cur: string | null = next.parentId; cur !== null; cur = sectionRepo.get(cur)?.parentId ?? null) {
+      for (let cur: string | null = next.parentId; cur !== null;) {
         if (cur === id || seen.has(cur)) return unprocessable('section-cycle', 'A section cannot be its own ancestor', pointer);
-        if (!sectionRepo.get(cur)) return unprocessable('unknown-reference', 'The parent section does not exist', pointer);
+        const parent = await sectionRepo.get(cur);
+        if (!parent) return unprocessable('unknown-reference', 'The parent section does not exist', pointer);
         seen.add(cur);
+        cur = parent.parentId;
       }
       return undefined;
     },
@@ -87,19 +92,21 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   articleDeps.derivedColumns.push((content) => media.articleColumns(content));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
-  const disclaimers = createDisclaimerService({ db, tx, now, articles, sections: sectionService, journal });
+  const disclaimers = createDisclaimerService({ repo: repository(createDisclaimerRepository(db)), tx, now, articles, sections: sectionService, journal });
   articleDeps.expanders.disclaimers = (page) => disclaimers.expand(page);
-  const relatedLinks = createRelatedLinkService({ repo: createRelatedLinkRepository(db), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
+  const relatedLinks = createRelatedLinkService({ repo: repository(createRelatedLinkRepository(db)), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
   // Three queries for the whole page: the links of every article, their targets, the targets' hero media.
-  articleDeps.expanders.related = (page, viewer) => {
-    const byArticle = relatedLinks.forArticles(page.map((a) => a.id), viewer);
+  articleDeps.expanders.related = async (page, viewer) => {
+    const byArticle = await relatedLinks.forArticles(page.map((a) => a.id), viewer);
     return page.map((a) => ({ ...a, related: byArticle.get(a.id) ?? [] }));
   };
   return {
     /** The write transaction every write runs in (also the Idempotency-Key bookkeeping's). */
     tx,
+    /** Direct statements outside a repository (Idempotency-Key records) wait for an open transaction through this. */
+    outside: transactions.outside,
     ...taxonomy,
-    apiKeys: createApiKeyService(createApiKeyRepository(db), now, journal),
+    apiKeys: createApiKeyService(repository(createApiKeyRepository(db)), now, journal, tx),
     journal,
     auditLog: journalRepo,
     articles,
@@ -107,11 +114,11 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     disclaimers,
     relatedLinks,
     feeds: createFeedService({
-      repo: createFeedRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
+      repo: repository(createFeedRepository(db)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
       now, siteUrl: config.siteUrl, apiUrl: config.apiUrl, siteName: config.siteName,
     }),
-    webhooks: createWebhookService({ repo: createWebhookRepository(db), journal, tx, now, allowedHosts: config.webhookAllowedHosts }),
-    search: createSearchService({ repo: createSearchRepository(db), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx: readTx }),
+    webhooks: createWebhookService({ repo: repository(createWebhookRepository(db)), journal, tx, now, allowedHosts: config.webhookAllowedHosts }),
+    search: createSearchService({ repo: repository(createSearchRepository(db)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx: readTx }),
   };
 }
 

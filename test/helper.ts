@@ -29,8 +29,8 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
     await app.close();
     rmSync(mediaDir, { recursive: true, force: true });
   });
-  const adminKey = app.services.apiKeys.create('test admin', 'admin').secret;
-  const editorKey = app.services.apiKeys.create('test editor', 'editor').secret;
+  const adminKey = (await app.services.apiKeys.create('test admin', 'admin')).secret;
+  const editorKey = (await app.services.apiKeys.create('test editor', 'editor')).secret;
   const req: TestApp['req'] = async (opts) => {
     const res = await app.inject(opts);
     let body: unknown;

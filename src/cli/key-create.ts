@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { openDb } from '../db/client.js';
+import { createTransactions, openDb } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { createApiKeyRepository } from '../modules/api-keys/repository.js';
 import { createApiKeyService, type Role } from '../modules/api-keys/service.js';
@@ -14,6 +14,7 @@ if (values.role !== 'editor' && values.role !== 'admin') {
 const config = loadConfig();
 const handle = openDb(config.databaseFile, config.dbSynchronous);
 runMigrations(handle.db);
-const { row, secret } = createApiKeyService(createApiKeyRepository(handle.db), () => new Date()).create(values.name ?? `${values.role} key (cli)`, values.role as Role);
+const repo = createTransactions(handle.sqlite).repository(createApiKeyRepository(handle.db));
+const { row, secret } = await createApiKeyService(repo, () => new Date()).create(values.name ?? `${values.role} key (cli)`, values.role as Role);
 handle.sqlite.close();
 process.stdout.write(`Created ${row.role} key ${row.id} (${row.prefix}…). Secret, shown once:\n${secret}\n`);

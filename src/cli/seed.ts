@@ -17,14 +17,15 @@ const QUOTE_SPEAKER = 'Kazakhstan’s Permanent Representative to the UN';
 export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
   const s = app.services;
   const system = null;
-  if (s.articles.list({ limit: 1, sort: '-publishedAt' }, { anonymous: false, now: app.clock().toISOString() }).total > 0) return false;
+  if ((await s.articles.list({ limit: 1, sort: '-publishedAt' }, { anonymous: false, now: app.clock().toISOString() })).total > 0) return false;
 
   const column = parseDemoColumn();
-  const section = s.sections.create({ name: 'Opinion', slug: 'opinion' });
-  const author = s.authors.create({ name: 'Guest Columnist', slug: 'guest-columnist', bio: 'Columns by guest contributors.' });
-  const tagIds = ['Korean Peninsula', 'Russia', 'United Nations'].map((name) => s.tags.create({ name }).id);
+  const section = await s.sections.create({ name: 'Opinion', slug: 'opinion' });
+  const author = await s.authors.create({ name: 'Guest Columnist', slug: 'guest-columnist', bio: 'Columns by guest contributors.' });
+  const tagIds: string[] = [];
+  for (const name of ['Korean Peninsula', 'Russia', 'United Nations']) tagIds.push((await s.tags.create({ name })).id);
 
-  s.disclaimers.create({
+  await s.disclaimers.create({
     key: 'opinion-views', kind: 'disclaimer', body: [{ type: 'text', text: column.disclaimer }],
     placements: ['top', 'bottom'], appliesTo: { types: ['opinion'] }, active: true,
   });
@@ -40,14 +41,15 @@ export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
   });
 
   // The two related articles the column ends with, as short published articles of their own.
-  const related = column.related.map((headline, i) => {
-    const a = s.articles.create({
+  const related = [];
+  for (const [i, headline] of column.related.entries()) {
+    const a = await s.articles.create({
       headline, type: 'news', body: [{ type: 'paragraph', id: 'p1', children: [{ type: 'text', text: 'A short demo article that the reference column links to as related reading.' }] }],
       tagIds: [], authors: [], language: 'en', commentsMode: 'open',
     }, system);
-    s.articles.publish(a.id, new Date(Date.parse(DEMO_PUBLISHED_AT) - (i + 1) * 86_400_000).toISOString(), system);
-    return a;
-  });
+    await s.articles.publish(a.id, new Date(Date.parse(DEMO_PUBLISHED_AT) - (i + 1) * 86_400_000).toISOString(), system);
+    related.push(a);
+  }
 
   const body: Block[] = [];
   column.paragraphs.forEach((text, i) => {
@@ -64,7 +66,7 @@ export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
     }
   });
 
-  const article = s.articles.create({
+  const article = await s.articles.create({
     headline: column.headline,
     standfirst: column.standfirst,
     type: 'opinion',
@@ -76,8 +78,8 @@ export async function seedDemoIfEmpty(app: FastifyInstance): Promise<boolean> {
     commentsMode: 'open',
     source: { name: 'TASS' },
   }, system);
-  s.relatedLinks.replaceAll(article.id, related.map((r) => ({ targetArticleId: r.id })), system);
-  s.articles.publish(article.id, DEMO_PUBLISHED_AT, system);
+  await s.relatedLinks.replaceAll(article.id, related.map((r) => ({ targetArticleId: r.id })), system);
+  await s.articles.publish(article.id, DEMO_PUBLISHED_AT, system);
   app.log.info({ slug: article.slug }, 'loaded the demo column');
   return true;
 }

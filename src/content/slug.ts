@@ -12,11 +12,11 @@ export function slugify(text: string, max = 100): string {
   return slug || 'untitled';
 }
 
-/** First free slug among base, base-2, base-3, ... */
-export function uniqueSlug(base: string, taken: (slug: string) => boolean): string {
-  if (!taken(base)) return base;
+/** First free slug among base, base-2, base-3, ... (`taken` asks the repository). */
+export async function uniqueSlug(base: string, taken: (slug: string) => Promise<boolean>): Promise<string> {
+  if (!(await taken(base))) return base;
   for (let n = 2; ; n++) {
     const candidate = `${base.slice(0, 110)}-${n}`;
-    if (!taken(candidate)) return candidate;
+    if (!(await taken(candidate))) return candidate;
   }
 }

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { getTableColumns, is, SQL, sql, type AnyColumn } from 'drizzle-orm';
 import type { SQLiteInsertValue, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as schema from './schema.js';
@@ -139,4 +140,84 @@ export function statisticsRefresher(sqlite: Database.Database, every = 500): () 
 export function dataVersionReader(sqlite: Database.Database): () => number {
   const statement = sqlite.prepare('PRAGMA data_version');
   return () => (statement.get() as { data_version: number }).data_version;
+}
+
+/** A repository's methods as the layers above see them: every answer is a promise (the PostgreSQL seam). */
+export type Async<R> = { [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<Awaited<T>> : R[K] };
+
+export type Transactions = {
+  /** A write transaction (BEGIN IMMEDIATE): `fn` and everything it awaits run in it; nested calls join it. */
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  /** A read snapshot (BEGIN DEFERRED) for answers built from several queries (search: rows, total, ranking). */
+  readTx<T>(fn: () => Promise<T>): Promise<T>;
+  /** Makes a synchronous repository asynchronous, each call waiting while another caller's transaction is open. */
+  repository<R extends object>(repo: R): Async<R>;
+  /** Runs `fn` when no other caller's transaction is open (direct statements outside a repository). */
+  outside<T>(fn: () => T): Promise<T>;
+};
+
+/**
+ * Transactions over the process's one SQLite connection, for code that awaits between statements.
+ *
+ * better-sqlite3 runs each statement synchronously, but a transaction body that awaits yields to other
+ * requests, and on one connection their statements would run inside the open transaction: reading its
+ * uncommitted rows, or joining their writes to it. So one transaction is open at a time (the others queue,
+ * as SQLite's single writer makes them do anyway), and statements outside it wait until it has ended.
+ * Repository calls inside the transaction (same async context) run at once. Nothing awaited inside a
+ * transaction does I/O on SQLite, so the wait is the few microtask turns of the transaction itself.
+ */
+export function createTransactions(sqlite: Database.Database): Transactions {
+  // The open transaction's token, carried by the async context of everything its body awaits. A token (not a
+  // flag): work scheduled from inside a transaction that outlives it (a timer, a wake-up) carries a stale one
+  // and is treated as outside, so it can never join a later transaction.
+  const inside = new AsyncLocalStorage<object>();
+  let current: object | undefined;
+  let open: Promise<void> | undefined;
+  const blocked = () => open !== undefined && inside.getStore() !== current;
+
+  async function run<T>(begin: string, fn: () => Promise<T>): Promise<T> {
+    if (current !== undefined && inside.getStore() === current) return fn();
+    while (open) await open;
+    let ended!: () => void;
+    open = new Promise((resolve) => (ended = resolve));
+    const token = {};
+    current = token;
+    try {
+      sqlite.exec(begin);
+      try {
+        const result = await inside.run(token, fn);
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      current = undefined;
+      open = undefined;
+      ended();
+    }
+  }
+
+  function outside<T>(fn: () => T): Promise<T> {
+    if (blocked()) return open!.then(() => outside(fn));
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  return {
+    tx: (fn) => run('BEGIN IMMEDIATE', fn),
+    readTx: (fn) => run('BEGIN DEFERRED', fn),
+    outside,
+    repository<R extends object>(repo: R): Async<R> {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(repo)) {
+        out[key] = typeof value === 'function' ? (...args: unknown[]) => outside(() => (value as (...a: unknown[]) => unknown)(...args)) : value;
+      }
+      return out as Async<R>;
+    },
+  };
 }

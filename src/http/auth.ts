@@ -24,7 +24,7 @@ export const isAnonymous = (request: FastifyRequest) => request.principal === nu
  * Bearer API keys. A route states the role it needs in `config.role`; this one mechanism enforces it,
  * documents it in the OpenAPI `security` of the route and adds the 401/403 responses.
  */
-export function registerAuth(app: FastifyInstance, authenticate: (secret: string) => Principal | undefined) {
+export function registerAuth(app: FastifyInstance, authenticate: (secret: string) => Promise<Principal | undefined>) {
   app.decorateRequest('principal', null);
 
   app.addHook('onRoute', (route) => {
@@ -42,7 +42,7 @@ export function registerAuth(app: FastifyInstance, authenticate: (secret: string
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const principal = match?.[1] ? authenticate(match[1]) : undefined;
+      const principal = match?.[1] ? await authenticate(match[1]) : undefined;
       if (!principal) throw unauthorized();
       request.principal = principal;
     }

@@ -92,7 +92,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
       }
       void reply.header('surrogate-key', header);
     }
-    if (responseCache) keepResponse(responseCache, request, reply, body, etag, reply.surrogateKeys ?? []);
+    if (responseCache) await keepResponse(responseCache, request, reply, body, etag, reply.surrogateKeys ?? []);
     if (notModified(request, etag, reply.getHeader('last-modified') as string | undefined)) {
       void reply.code(304).removeHeader('content-length').removeHeader('content-type');
       return '';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../db/client.js';
+import type { Db, Transactions } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
 import { currentRequest } from './request-context.js';
@@ -21,7 +21,7 @@ const KEPT_HEADERS = ['content-type', 'location', 'etag'];
  * The key is marked "committed" inside the transaction of the write it protects (through the journal),
  * so a crash after the write can never let a retry write twice.
  */
-export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: number, tx: <T>(fn: () => T) => T) {
+export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: number, { tx, outside }: Pick<Transactions, 'tx' | 'outside'>) {
   const t = idempotencyKeys;
   const now = () => app.clock().toISOString();
 
@@ -36,7 +36,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: numb
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
     const at = now();
 
-    const found = tx(() => {
+    const found = await tx(async () => {
       db.delete(t).where(and(eq(t.principal, principal), eq(t.key, key), lt(t.expiresAt, at))).run();
       const row = db.select().from(t).where(and(eq(t.principal, principal), eq(t.key, key))).get();
       if (!row) {
@@ -69,11 +69,12 @@ export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: numb
     const where = and(eq(t.principal, idem.principal), eq(t.key, idem.key));
     if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
       // Nothing reliable to replay: the client may try again.
-      db.delete(t).where(and(where, eq(t.state, 'in-flight'))).run();
+      await outside(() => db.delete(t).where(and(where, eq(t.state, 'in-flight'))).run());
       return payload;
     }
     const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])));
-    db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body: withoutSecret(payload.toString()) }).where(where).run();
+    const body = withoutSecret(payload.toString());
+    await outside(() => db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body }).where(where).run());
     return payload;
   });
 }

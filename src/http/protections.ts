@@ -236,15 +236,15 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
   // key-guessing loop. A valid key still passes: a neighbour behind the same NAT is not locked out.
   if (anonymous === 0) return;
   const authFailures = app.createRateLimit({ keyGenerator: (request) => `auth-failure:${addressOf(request)}`, max: anonymous, timeWindow: WINDOW_MS });
-  const verifies = (header: string) => {
+  const verifies = async (header: string) => {
     const secret = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    return secret !== undefined && app.services.apiKeys.authenticate(secret) !== undefined;
+    return secret !== undefined && (await app.services.apiKeys.authenticate(secret)) !== undefined;
   };
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
     const state = await authFailures(request, { increment: false });
-    if (state.isAllowed || state.remaining > 0 || verifies(header)) return;
+    if (state.isAllowed || state.remaining > 0 || (await verifies(header))) return;
     throw rateLimited(state.max, state.ttlInSeconds, 'address (failed authentication)');
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -41,9 +41,9 @@ export type ResponseCacheDeps = {
   /** How often (ms) that is asked: other processes' writes show within this time. */
   dataVersionEveryMs?: number;
   /** Articles whose representation links to this one. */
-  sourcesOf: (articleId: string) => string[];
+  sourcesOf: (articleId: string) => Promise<string[]>;
   /** When the next scheduled article goes live. */
-  nextPublicationAfter: (now: Date) => Date | undefined;
+  nextPublicationAfter: (now: Date) => Promise<Date | undefined>;
 };
 
 /** Headers that belong to one exchange, not to the representation: never stored, never replayed. */
@@ -172,12 +172,18 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       return lru.get(key);
     },
 
-    store(key: string, since: number, entry: Omit<Entry, 'precise' | 'raw200' | 'raw304'>): void {
+    async store(key: string, since: number, entry: Omit<Entry, 'precise' | 'raw200' | 'raw304'>): Promise<void> {
       revalidate();
       if (since !== epoch) return;
       if (!transitionKnown) {
-        nextTransition = deps.nextPublicationAfter(deps.clock())?.getTime();
-        transitionKnown = true;
+        const next = (await deps.nextPublicationAfter(deps.clock()))?.getTime();
+        // A write while the query ran made both the answer and this response stale.
+        revalidate();
+        if (since !== epoch) return;
+        if (!transitionKnown) {
+          nextTransition = next;
+          transitionKnown = true;
+        }
       }
       const precise = SINGLE_ARTICLE.test(key);
       lru.set(key, { ...entry, precise, raw200: flatten(entry.headers), raw304: flatten(entry.headers, 'content-type') });
@@ -189,15 +195,18 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       if (!precise) collections.add(key);
     },
 
-    /** Called for every write, inside its transaction (so before any later read can run). */
-    invalidate(w: Pick<WriteRecord, 'resource' | 'id'>): void {
+    /**
+     * Called for every write, inside its transaction (so before any later read can run: reads wait for the
+     * transaction to end). The epoch moves first, so no response built before the write is stored after it.
+     */
+    async invalidate(w: Pick<WriteRecord, 'resource' | 'id'>): Promise<void> {
       if (w.resource === 'api-key' || w.resource === 'webhook') return;
       if (w.resource !== 'article') return clear();
       epoch++;
       transitionKnown = false;
       if (lru.size === 0) return;
       dropTag(`article:${w.id}`);
-      for (const source of deps.sourcesOf(w.id)) dropTag(`article:${source}`);
+      for (const source of await deps.sourcesOf(w.id)) dropTag(`article:${source}`);
       for (const key of [...collections]) lru.delete(key);
     },
 
@@ -284,7 +293,7 @@ export function registerResponseCache(app: FastifyInstance, cache: ResponseCache
 }
 
 /** Keeps a 200 for anonymous readers (called from the HTTP cache's onSend, once the ETag is known). */
-export function keepResponse(cache: ResponseCache, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer, etag: string, tags: Iterable<string>) {
+export async function keepResponse(cache: ResponseCache, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer, etag: string, tags: Iterable<string>): Promise<void> {
   const since = request.responseCacheEpoch;
   if (since === undefined || request.principal || !cacheable(request)) return;
   const headers: Headers = {};
@@ -296,5 +305,5 @@ export function keepResponse(cache: ResponseCache, request: FastifyRequest, repl
   const tagList = [...tags];
   const id = (request.params as Record<string, unknown> | undefined)?.id;
   if (typeof id === 'string' && request.url.startsWith('/v1/articles/')) tagList.push(`article:${id}`);
-  cache.store(request.url, since, { body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), etag, lastModified, headers, tags: tagList });
+  await cache.store(request.url, since, { body: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), etag, lastModified, headers, tags: tagList });
 }

@@ -30,7 +30,7 @@ t.test('Idempotency-Key: replay, reuse, in-flight, expiry', async (t) => {
 
   // In flight: the first request with this key has not answered yet (its record says so).
   const keyId = (await req({ method: 'GET', url: '/v1/api-keys', headers: editor })).status === 403
-    ? app.services.apiKeys.authenticate(editor.authorization!.slice(7))!.keyId : '';
+    ? (await app.services.apiKeys.authenticate(editor.authorization!.slice(7)))!.keyId : '';
   const at = clock.now.toISOString();
   app.db.sqlite.prepare(`insert into idempotency_keys (principal, key, method, path, request_hash, state, created_at, expires_at) values (?, 'race', 'POST', '/v1/articles', 'x', 'in-flight', ?, ?)`)
     .run(keyId, at, new Date(clock.now.getTime() + 3_600_000).toISOString());

@@ -189,16 +189,16 @@ t.test('an answer computed while a write came in is not kept', async (t) => {
   let version = 1;
   const cache = createResponseCache({
     maxBytes: 1 << 20, ttlSeconds: 60, clock: () => new Date('2026-01-01T00:00:00Z'),
-    dataVersion: () => version, dataVersionEveryMs: 0, sourcesOf: () => [], nextPublicationAfter: () => undefined,
+    dataVersion: () => version, dataVersionEveryMs: 0, sourcesOf: async () => [], nextPublicationAfter: async () => undefined,
   });
   const entry = { body: Buffer.from('{}'), etag: '"e"', lastModified: undefined, headers: {}, tags: ['article:a'] };
   const since = cache.epoch;
-  cache.invalidate({ resource: 'article', id: 'b' });
-  cache.store('/v1/articles/a', since, entry);
+  await cache.invalidate({ resource: 'article', id: 'b' });
+  await cache.store('/v1/articles/a', since, entry);
   t.notOk(cache.lookup('/v1/articles/a'), 'read started before the write: dropped');
-  cache.store('/v1/articles/a', cache.epoch, entry);
+  await cache.store('/v1/articles/a', cache.epoch, entry);
   t.ok(cache.lookup('/v1/articles/a'), 'stored when nothing changed meanwhile');
-  cache.invalidate({ resource: 'webhook', id: 'w' });
+  await cache.invalidate({ resource: 'webhook', id: 'w' });
   t.ok(cache.lookup('/v1/articles/a'), 'writes that no anonymous answer shows change nothing');
   version = 2;
   t.notOk(cache.lookup('/v1/articles/a'), 'another process committed: dropped');

@@ -111,7 +111,7 @@ t.test('key management needs an admin key', async (t) => {
     const res = await req({ method: 'GET', url: '/v1/tags', headers: { authorization } });
     t.equal(res.status, 401, `malformed Authorization "${authorization}" → 401`);
   }
-  const foreign = await req({ method: 'POST', url: '/v1/api-keys', headers: { authorization: `Bearer ${(await build(t)).app.services.apiKeys.create('x', 'admin').secret}` }, payload: {} });
+  const foreign = await req({ method: 'POST', url: '/v1/api-keys', headers: { authorization: `Bearer ${(await (await build(t)).app.services.apiKeys.create('x', 'admin')).secret}` }, payload: {} });
   t.equal(foreign.status, 401, 'a key from another app (database) is not valid here');
 });
 
@@ -137,12 +137,12 @@ t.test('ADMIN_API_KEY bootstraps an admin key', async (t) => {
   const boot = list.body.data.find((k: any) => k.role === 'admin' && secret.startsWith(k.prefix));
   t.ok(boot, 'the bootstrap key is listed with its prefix');
   t.notOk(list.raw.includes(secret), 'the bootstrap secret is not echoed');
-  t.equal(app.services.apiKeys.ensureBootstrapAdmin(secret), false, 'a second start does not create it again');
+  t.equal(await app.services.apiKeys.ensureBootstrapAdmin(secret), false, 'a second start does not create it again');
 
   // once revoked it stays revoked, even across a restart with the same variable
   t.equal((await req({ method: 'DELETE', url: `/v1/api-keys/${boot.id}`, headers: bearer(secret) })).status, 204);
   t.equal((await req({ method: 'GET', url: '/v1/api-keys', headers: bearer(secret) })).status, 401, 'revoked bootstrap key is refused');
-  t.equal(app.services.apiKeys.ensureBootstrapAdmin(secret), false, 'a revoked bootstrap key is not recreated');
+  t.equal(await app.services.apiKeys.ensureBootstrapAdmin(secret), false, 'a revoked bootstrap key is not recreated');
 
   const { req: plainReq } = await build(t);
   t.equal((await plainReq({ method: 'GET', url: '/v1/api-keys', headers: bearer(secret) })).status, 401, 'without ADMIN_API_KEY the secret means nothing');

@@ -163,3 +163,38 @@ t.test('uses: overrides resolve into display; usage; delete protection', async (
   t.equal((await req({ method: 'GET', url: '/v1/media?q=%25', headers: editor })).body.page.total, 0, 'LIKE wildcards are text');
   t.equal((await req({ method: 'GET', url: '/v1/media' })).status, 401);
 });
+
+t.test('concurrent writes: in-use check, delete and bytes are atomic with the write', async (t) => {
+  const { req, editor, app } = await build(t);
+  const bytes = await png(32, 32);
+  const upload = async () => {
+    const up = multipart([{ name: 'file', filename: 'a.png', type: 'image/png', data: bytes }]);
+    const res = await req({ method: 'POST', url: '/v1/media', headers: { ...editor, ...up.headers }, payload: up.payload });
+    t.equal(res.status, 201, res.raw);
+    return res.body as { id: string; sha256: string };
+  };
+
+  // A delete without force and an article write that starts using the item: never both.
+  for (let i = 0; i < 5; i++) {
+    const m = await upload();
+    const [del, art] = await Promise.all([
+      req({ method: 'DELETE', url: `/v1/media/${m.id}`, headers: editor }),
+      req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: `Uses ${i}`, hero: { mediaId: m.id } } }),
+    ]);
+    t.ok((del.status === 204 && art.status === 422) || (del.status === 409 && art.status === 201), `round ${i}: delete ${del.status}, article ${art.status}`);
+    const usage = await req({ method: 'GET', url: `/v1/media/${m.id}/usage`, headers: editor });
+    t.equal(usage.status, del.status === 204 ? 404 : 200, 'the row is gone exactly when the delete answered 204');
+  }
+
+  // Two rows share one stored file; deleting them at once (each twice) removes the file once both rows are gone.
+  const fresh = await png(16, 16);
+  const rows = [];
+  for (let i = 0; i < 2; i++) {
+    const up = multipart([{ name: 'file', filename: 'b.png', type: 'image/png', data: fresh }]);
+    rows.push((await req({ method: 'POST', url: '/v1/media', headers: { ...editor, ...up.headers }, payload: up.payload })).body as { id: string; sha256: string });
+  }
+  t.ok(filesIn(app.config.mediaDir).includes(rows[0]!.sha256));
+  const deletes = await Promise.all(rows.flatMap((r) => [r, r]).map((r) => req({ method: 'DELETE', url: `/v1/media/${r.id}`, headers: editor })));
+  t.same(deletes.map((d) => d.status).sort(), [204, 204, 404, 404], 'each row is deleted once; the second delete finds nothing');
+  t.notOk(filesIn(app.config.mediaDir).includes(rows[0]!.sha256), 'the bytes went with the last row');
+});

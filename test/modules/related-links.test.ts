@@ -339,3 +339,32 @@ t.test('include=related costs a fixed number of queries per page', async (t) => 
   t.equal(six.queries, one.queries, `same query count for 1 and 6 articles (${one.queries})`);
   t.ok(six.queries - plain.queries <= 3, `the expansion adds at most three queries (${six.queries - plain.queries})`);
 });
+
+t.test('concurrent writes: the limit, duplicates and positions hold', async (t) => {
+  const ctx = await build(t);
+  const { editor } = ctx;
+  const { live, links, add, put, del } = api(ctx);
+  const main = await live('Main');
+  t.equal((await put(main.id, Array.from({ length: 18 }, (_, i) => ({ url: `https://example.org/k${i}`, label: `K${i}` })))).status, 200);
+
+  const adds = await Promise.all(Array.from({ length: 4 }, (_, i) => add(main.id, { url: `https://example.org/c${i}`, label: `C${i}`, position: 0 })));
+  t.same(adds.map((r) => r.status).sort(), [201, 201, 422, 422], 'two fit under the limit, two are refused');
+  const after = (await links(main.id, editor)).body.data;
+  t.equal(after.length, 20, 'never a 21st link');
+  t.same(after.map((l: any) => l.position), Array.from({ length: 20 }, (_, i) => i), 'positions stay 0..n-1');
+
+  const other = await live('Other');
+  const same = await Promise.all(Array.from({ length: 3 }, () => add(other.id, { url: 'https://example.org/same', label: 'Same' })));
+  t.same(same.map((r) => r.status).sort(), [201, 409, 409], 'one duplicate wins');
+  const twice = await Promise.all([put(other.id, [{ url: 'https://example.org/x', label: 'X' }]), add(other.id, { url: 'https://example.org/y', label: 'Y' })]);
+  t.same(twice.map((r) => r.status), [200, 201]);
+  const list = (await links(other.id, editor)).body.data;
+  t.same(list.map((l: any) => l.position), list.map((_: unknown, i: number) => i), 'a PUT and an add at once leave a consistent list');
+
+  const gone = after[5].id as string;
+  const removes = await Promise.all([del(main.id, gone), del(main.id, gone), del(main.id, after[6].id)]);
+  t.same(removes.map((r) => r.status).sort(), [204, 204, 404]);
+  const left = (await links(main.id, editor)).body.data;
+  t.equal(left.length, 18);
+  t.same(left.map((l: any) => l.position), Array.from({ length: 18 }, (_, i) => i), 'removals close up without gaps');
+});

@@ -54,7 +54,7 @@ async function realtimeApp(t: Test, config: Partial<Config>, options: AppOptions
     await app.close();
     rmSync(mediaDir, { recursive: true, force: true });
   });
-  const admin = { authorization: `Bearer ${app.services.apiKeys.create('admin', 'admin').secret}` };
+  const admin = { authorization: `Bearer ${(await app.services.apiKeys.create('admin', 'admin')).secret}` };
   const req = async (o: InjectOptions) => {
     const res = await app.inject(o);
     return { status: res.statusCode, body: res.body ? res.json() : undefined, headers: res.headers };
@@ -190,6 +190,33 @@ t.test('patch and delete, with the allow-list', async (t) => {
   t.same(audit.body.data.map((e: any) => e.action), ['deleted', 'updated', 'updated', 'created']);
 });
 
+t.test('a wake-up from a transaction still open sends nothing when it rolls back', async (t) => {
+  // No idle polls: only the journal's wake-ups start one.
+  const { req, admin, app } = await realtimeApp(t, {}, { dispatcher: { pollIntervalMs: 60_000 } });
+  const r = await receiver(t);
+  const hook = (await req({ method: 'POST', url: '/v1/webhooks', headers: admin, payload: { url: r.url, events: ['article.created'] } })).body;
+  const draft = (headline: string) => ({ headline, type: 'news' as const, body: [], tagIds: [], authors: [], language: 'en', commentsMode: 'open' as const });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the poll at start (first request) is over
+
+  // The journal wakes the dispatcher inside the write's transaction; this one stays open across event-loop turns
+  // (as on a database whose statements are network round trips), long enough for a poll, then rolls back.
+  const failed = await app.services.tx(async () => {
+    await app.services.articles.create(draft('Rolled back'), null);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    throw new Error('roll back');
+  }).then(() => undefined, (e: unknown) => e);
+  t.match(failed, { message: 'roll back' });
+  const sentinel = await app.services.articles.create(draft('Sentinel'), null);
+
+  await until(() => r.hits.some((h) => h.body?.data?.id === sentinel.id), 'the sentinel event');
+  t.same(r.hits.map((h) => h.body.data.headline), ['Sentinel'], 'no event for the rolled-back write');
+  const listed = await until(async () => {
+    const d = (await req({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries`, headers: admin })).body;
+    return d.data.every((x: any) => x.status === 'succeeded') && d;
+  }, 'the delivery recorded');
+  t.match(listed, { data: [{ status: 'succeeded', attempts: 1 }], page: { total: 1 } });
+});
+
 t.test('the guard judges resolved addresses, and the allow-list by name or address', async (t) => {
   const fake = (...addresses: string[]) => async () => addresses.map((address) => ({ address, family: (address.includes(':') ? 6 : 4) as 4 | 6 }));
   const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
@@ -280,7 +307,7 @@ t.test('events survive a restart: written with the dispatcher stopped, delivered
   const r = await receiver(t);
 
   const first = await buildApp(config, { startDispatcher: false });
-  const admin = { authorization: `Bearer ${first.services.apiKeys.create('admin', 'admin').secret}` };
+  const admin = { authorization: `Bearer ${(await first.services.apiKeys.create('admin', 'admin')).secret}` };
   const hook = (await first.inject({ method: 'POST', url: '/v1/webhooks', headers: admin, payload: { url: r.url, events: ['article.created'] } })).json();
   const a = (await first.inject({ method: 'POST', url: '/v1/articles', headers: admin, payload: { headline: 'Before the crash' } })).json();
   const b = (await first.inject({ method: 'POST', url: '/v1/articles', headers: admin, payload: { headline: 'Mid-delivery' } })).json();
@@ -317,14 +344,14 @@ t.test('two dispatchers on one database never deliver the same event twice', asy
   for (const [name, app] of [['one', one], ['two', two]] as const) {
     const outbox = app.services.webhooks.outbox;
     const claim = outbox.claim;
-    outbox.claim = (...args) => {
-      const jobs = claim(...args);
+    outbox.claim = async (...args) => {
+      const jobs = await claim(...args);
       claimed.set(name, (claimed.get(name) ?? 0) + jobs.length);
       return jobs;
     };
   }
   await Promise.all([one.ready(), two.ready()]);
-  const admin = { authorization: `Bearer ${one.services.apiKeys.create('admin', 'admin').secret}` };
+  const admin = { authorization: `Bearer ${(await one.services.apiKeys.create('admin', 'admin')).secret}` };
   const hook = (await one.inject({ method: 'POST', url: '/v1/webhooks', headers: admin, payload: { url: r.url, events: ['*'] } })).json();
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) {

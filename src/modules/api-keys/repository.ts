@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import { countRows, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { apiKeys } from '../../db/schema.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -33,4 +33,5 @@ export function createApiKeyRepository(db: Db) {
   };
 }
 
-export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type ApiKeyRepository = Async<ReturnType<typeof createApiKeyRepository>>;

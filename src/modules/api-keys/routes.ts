@@ -20,11 +20,11 @@ const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const after = decodeCursor(request.query.cursor, 'createdAt');
-    const rows = keys.list(request.query.limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
+    const rows = await keys.list(request.query.limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
     const page = rows.slice(0, request.query.limit);
     const last = page.at(-1);
     const next = rows.length > request.query.limit && last ? encodeCursor('createdAt', last.createdAt, last.id) : null;
-    return sendPage(request, reply, page, request.query.limit, keys.countActive(), next);
+    return sendPage(request, reply, page, request.query.limit, await keys.countActive(), next);
   });
 
   app.post('/', {
@@ -36,7 +36,7 @@ const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: CreatedApiKeySchema, 400: ProblemSchema, 415: ProblemSchema },
     },
   }, async (request, reply) => {
-    const { row, secret } = keys.create(request.body.name, request.body.role);
+    const { row, secret } = await keys.create(request.body.name, request.body.role);
     return reply.code(201).header('location', `/v1/api-keys/${row.id}`).header('cache-control', 'no-store').send({ ...row, secret });
   });
 
@@ -49,7 +49,7 @@ const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.null().meta({ description: 'Revoked.' }), 400: ProblemSchema, 404: ProblemSchema },
     },
   }, async (request, reply) => {
-    if (!keys.revoke(request.params.id, app.clock().toISOString())) throw notFound('API key');
+    if (!(await keys.revoke(request.params.id, app.clock().toISOString()))) throw notFound('API key');
     return reply.code(204).send(null);
   });
 };

@@ -10,14 +10,14 @@ import type { AuthorRow, SectionRow, TagRow } from '../../db/rows.js';
  * An expansion adds one `include` to a whole page of articles at once, with a fixed number of
  * queries whatever the page holds (batch by id; never per article or per block).
  */
-export type Expander = (articles: Article[], viewer: Viewer) => Article[];
+export type Expander = (articles: Article[], viewer: Viewer) => Promise<Article[]>;
 export type Expanders = Partial<Record<'media' | 'disclaimers' | 'related', Expander>>;
 
 /** Batch readers of the taxonomy the article service needs. */
 export type Taxonomy = {
-  tags: { getMany(ids: readonly string[]): TagRow[] };
-  authors: { getMany(ids: readonly string[]): AuthorRow[] };
-  sections: { getMany(ids: readonly string[]): SectionRow[]; get(id: string): SectionRow };
+  tags: { getMany(ids: readonly string[]): Promise<TagRow[]> };
+  authors: { getMany(ids: readonly string[]): Promise<AuthorRow[]> };
+  sections: { getMany(ids: readonly string[]): Promise<SectionRow[]>; get(id: string): Promise<SectionRow> };
 };
 
 export function articleStatus(row: Pick<ArticleRow, 'status' | 'publishedAt'>, now: string): Article['status'] {
@@ -66,17 +66,17 @@ export function toArticle(row: ArticleReadRow, tagIds: string[], authors: Author
  * Builds the responses for a set of rows with a fixed number of queries, whatever their count:
  * one per relation table, one per expansion.
  */
-export function presentArticles(rows: ArticleReadRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string; expanders: Expanders }): Article[] {
+export async function presentArticles(rows: ArticleReadRow[], include: readonly Include[], viewer: Viewer, deps: { repo: ArticleRepository; taxonomy: Taxonomy; siteUrl: string; expanders: Expanders }): Promise<Article[]> {
   const ids = rows.map((r) => r.id);
-  const tagIds = deps.repo.tagIdsFor(ids);
-  const authorRefs = deps.repo.authorsFor(ids);
+  const tagIds = await deps.repo.tagIdsFor(ids);
+  const authorRefs = await deps.repo.authorsFor(ids);
   const articles = rows.map((r) => toArticle(r, tagIds.get(r.id) ?? [], authorRefs.get(r.id) ?? [], deps.siteUrl, viewer.now));
   if (include.length === 0) return articles;
 
   const byId = <T extends { id: string }>(list: T[]) => new Map(list.map((x) => [x.id, x]));
-  const sections = include.includes('section') ? byId(deps.taxonomy.sections.getMany([...new Set(articles.flatMap((a) => (a.sectionId ? [a.sectionId] : [])))])) : undefined;
-  const tags = include.includes('tags') ? byId(deps.taxonomy.tags.getMany([...new Set(articles.flatMap((a) => a.tagIds))])) : undefined;
-  const authors = include.includes('authors') ? byId(deps.taxonomy.authors.getMany([...new Set(articles.flatMap((a) => a.authors.map((x) => x.authorId)))])) : undefined;
+  const sections = include.includes('section') ? byId(await deps.taxonomy.sections.getMany([...new Set(articles.flatMap((a) => (a.sectionId ? [a.sectionId] : [])))])) : undefined;
+  const tags = include.includes('tags') ? byId(await deps.taxonomy.tags.getMany([...new Set(articles.flatMap((a) => a.tagIds))])) : undefined;
+  const authors = include.includes('authors') ? byId(await deps.taxonomy.authors.getMany([...new Set(articles.flatMap((a) => a.authors.map((x) => x.authorId)))])) : undefined;
 
   // Copies only when a taxonomy expansion adds to each article (the expanders copy what they change).
   let out = !sections && !tags && !authors ? articles : articles.map((a) => ({
@@ -87,7 +87,7 @@ export function presentArticles(rows: ArticleReadRow[], include: readonly Includ
   }));
   for (const name of ['media', 'disclaimers', 'related'] as const) {
     const expand = deps.expanders[name];
-    if (include.includes(name) && expand) out = expand(out, viewer);
+    if (include.includes(name) && expand) out = await expand(out, viewer);
   }
   return renderBodies(out, include, viewer, deps);
 }
@@ -98,12 +98,12 @@ export function presentArticles(rows: ArticleReadRow[], include: readonly Includ
  * when `media` was asked for, else an internal copy (one more batched lookup for the whole page) whose
  * expansion is not returned.
  */
-function renderBodies(articles: Article[], include: readonly Include[], viewer: Viewer, deps: { siteUrl: string; expanders: Expanders }): Article[] {
+async function renderBodies(articles: Article[], include: readonly Include[], viewer: Viewer, deps: { siteUrl: string; expanders: Expanders }): Promise<Article[]> {
   const html = include.includes('html');
   const text = include.includes('text');
   if (!html && !text) return articles;
   const expand = deps.expanders.media;
-  const rendered = include.includes('media') || !expand ? articles : expand(articles, viewer);
+  const rendered = include.includes('media') || !expand ? articles : await expand(articles, viewer);
   return articles.map((a, i) => {
     const body = rendered[i]!.body as Body;
     return {

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
-import { countRows, inJsonArray, insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, inJsonArray, insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { articleAuthors, articleRevisions, articles, articleSlugs, articleTags, authors, corrections, sections, tags } from '../../db/schema.js';
 import { articleVisibleTo, preparedByViewer, visibleWhen, type Viewer } from '../../db/visibility.js';
 
@@ -247,4 +247,5 @@ export function createArticleRepository(db: Db) {
   };
 }
 
-export type ArticleRepository = ReturnType<typeof createArticleRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type ArticleRepository = Async<ReturnType<typeof createArticleRepository>>;

@@ -20,7 +20,7 @@ const revisionRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: RevisionListSchema, 400: ProblemSchema, 404: ProblemSchema },
     },
   }, async (request, reply) => {
-    const { data, total, nextCursor } = articles.revisions(request.params.id, request.query.limit, request.query.cursor);
+    const { data, total, nextCursor } = await articles.revisions(request.params.id, request.query.limit, request.query.cursor);
     return sendPage(request, reply, data, request.query.limit, total, nextCursor);
   });
 

@@ -24,7 +24,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: ArticleListSchema, ...err(400, 403) },
     },
   }, async (request, reply) => {
-    const { data, total, nextCursor } = articles.list(request.query, viewerOf(request));
+    const { data, total, nextCursor } = await articles.list(request.query, viewerOf(request));
     return sendPage(request, reply, data, request.query.limit, total, nextCursor);
   });
 
@@ -37,7 +37,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: ArticleSchema, ...err(400, 409, 413, 415, 422) },
     },
   }, async (request, reply) => {
-    const article = articles.create(request.body, request.principal);
+    const article = await articles.create(request.body, request.principal);
     return reply.code(201).header('location', `/v1/articles/${article.id}`).send(article);
   });
 
@@ -50,7 +50,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: ArticleSchema, 301: z.null().meta({ description: 'Moved: the article has a new slug (see Location).' }), ...err(400, 404) },
     },
   }, async (request, reply) => {
-    const result = articles.getBySlug(request.params.slug, request.query.include ?? [], viewerOf(request));
+    const result = await articles.getBySlug(request.params.slug, request.query.include ?? [], viewerOf(request));
     if ('redirect' in result) {
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       return reply.code(301).header('location', `/v1/articles/by-slug/${result.redirect}${query}`).send(null);
@@ -89,7 +89,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404) },
     },
   }, async (request, reply) => {
-    articles.remove(request.params.id, request.query.permanent, request.principal);
+    await articles.remove(request.params.id, request.query.permanent, request.principal);
     return reply.code(204).send(null);
   });
 
@@ -131,7 +131,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       params: IdParamsSchema,
       response: { 200: CorrectionListSchema, ...err(400, 404) },
     },
-  }, async (request) => ({ data: articles.corrections(request.params.id, viewerOf(request)) }));
+  }, async (request) => ({ data: await articles.corrections(request.params.id, viewerOf(request)) }));
 
   app.post('/:id/corrections', {
     config: { role: 'editor' },
@@ -143,7 +143,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: CorrectionSchema, ...err(400, 404, 409, 415) },
     },
   }, async (request, reply) => {
-    const correction = articles.addCorrection(request.params.id, request.body, request.principal);
+    const correction = await articles.addCorrection(request.params.id, request.body, request.principal);
     return reply.code(201).header('location', `/v1/articles/${request.params.id}/corrections`).send(correction);
   });
 
@@ -155,7 +155,7 @@ const articleRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: JsonLdSchema, ...err(400, 404) },
     },
   }, async (request, reply) => {
-    const a = articles.get(request.params.id, ['authors', 'section', 'tags', 'media'], viewerOf(request));
+    const a = await articles.get(request.params.id, ['authors', 'section', 'tags', 'media'], viewerOf(request));
     const people = a.authors.flatMap((x) => (x.author && x.role === 'author' ? [x.author] : []));
     void reply.type('application/ld+json; charset=utf-8');
     return articleJsonLd(a, people, a.section?.name ?? null, (a.tags ?? []).map((t) => t.name), jsonLdImages(a));

@@ -25,14 +25,14 @@ export const subscribes = (patterns: readonly string[], type: string) =>
   patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
 
 /**
- * Every write calls `record` inside its own transaction: the audit row, the outbox event and its
+ * Every write awaits `record` inside its own transaction: the audit row, the outbox event and its
  * deliveries commit (or roll back) with the change itself, so no event is lost and none is sent for
  * a write that did not happen.
  */
 export function createJournal(repo: JournalRepository, now: () => Date) {
   // Monotonic ids keep the outbox in write order even within one millisecond.
   const nextId = monotonicIds();
-  const listeners: ((w: WriteRecord) => void)[] = [];
+  const listeners: ((w: WriteRecord) => void | Promise<void>)[] = [];
   const queued: (() => void)[] = [];
   return {
     /** Called for every record, inside the same transaction (e.g. Idempotency-Key bookkeeping). */
@@ -42,20 +42,20 @@ export function createJournal(repo: JournalRepository, now: () => Date) {
      * a write no webhook subscribes to has nothing to send.
      */
     onDeliveriesQueued: queued,
-    record(w: WriteRecord): void {
-      for (const listen of listeners) listen(w);
+    async record(w: WriteRecord): Promise<void> {
+      for (const listen of listeners) await listen(w);
       const at = now().toISOString();
       const actor = currentActor();
-      repo.insertAudit({
+      await repo.insertAudit({
         id: nextId(), at, actorKeyId: actor?.keyId ?? null, actorName: actor?.name ?? null, actorRole: actor?.role ?? null,
         resource: w.resource, resourceId: w.id, action: w.action, revision: w.revision ?? null, requestId: currentRequestId(),
       });
       if (!w.event) return;
       const eventId = nextId();
-      repo.insertEvent({ id: eventId, type: w.event.type, resource: w.resource, resourceId: w.id, occurredAt: at, data: w.event.data });
-      const targets = repo.activeWebhooks().filter((h) => subscribes(h.events as string[], w.event!.type));
+      await repo.insertEvent({ id: eventId, type: w.event.type, resource: w.resource, resourceId: w.id, occurredAt: at, data: w.event.data });
+      const targets = (await repo.activeWebhooks()).filter((h) => subscribes(h.events as string[], w.event!.type));
       if (!targets.length) return;
-      repo.insertDeliveries(targets.map((h) => ({
+      await repo.insertDeliveries(targets.map((h) => ({
         id: nextId(), webhookId: h.id, eventId, resourceId: w.id, status: 'pending' as const, attempts: 0,
         nextAttemptAt: at, createdAt: at, updatedAt: at,
       })));

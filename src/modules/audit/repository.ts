@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
-import { countRows, insertPlaceholders, insertValues, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, insertPlaceholders, insertValues, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { auditLog, events, webhookDeliveries, webhooks } from '../../db/schema.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
@@ -44,4 +44,5 @@ export function createJournalRepository(db: Db) {
   };
 }
 
-export type JournalRepository = ReturnType<typeof createJournalRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type JournalRepository = Async<ReturnType<typeof createJournalRepository>>;

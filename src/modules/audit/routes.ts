@@ -18,14 +18,14 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { limit, cursor, ...filter } = request.query;
     const after = decodeCursor(cursor, 'at');
-    const rows = repo.listAudit(filter, limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
+    const rows = await repo.listAudit(filter, limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const data = page.map((r) => ({
       id: r.id, at: r.at, resource: r.resource as never, resourceId: r.resourceId, action: r.action, revision: r.revision, requestId: r.requestId,
       actor: { keyId: r.actorKeyId, name: r.actorName, role: r.actorRole },
     }));
-    return sendPage(request, reply, data, limit, repo.countAudit(filter), rows.length > limit && last ? encodeCursor('at', last.at, last.id) : null);
+    return sendPage(request, reply, data, limit, await repo.countAudit(filter), rows.length > limit && last ? encodeCursor('at', last.at, last.id) : null);
   });
 };
 

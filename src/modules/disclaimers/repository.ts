@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, or, sql, type AnyColumn } from 'drizzle-orm';
-import { inJsonArray, preparedOnce, type Db } from '../../db/client.js';
+import { inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { articleDisclaimers, disclaimers } from '../../db/schema.js';
 
 export type DisclaimerRow = typeof disclaimers.$inferSelect;
@@ -97,4 +97,5 @@ export function createDisclaimerRepository(db: Db) {
   };
 }
 
-export type DisclaimerRepository = ReturnType<typeof createDisclaimerRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type DisclaimerRepository = Async<ReturnType<typeof createDisclaimerRepository>>;

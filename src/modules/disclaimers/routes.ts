@@ -26,7 +26,7 @@ const disclaimerRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: DisclaimerListSchema, ...err(400) },
     },
   }, async (request, reply) => {
-    const { data, total, nextCursor } = disclaimers.list(request.query.limit, request.query.cursor);
+    const { data, total, nextCursor } = await disclaimers.list(request.query.limit, request.query.cursor);
     return sendPage(request, reply, data, request.query.limit, total, nextCursor);
   });
 
@@ -40,7 +40,7 @@ const disclaimerRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: DisclaimerSchema, ...err(400, 409, 413, 415, 422) },
     },
   }, async (request, reply) => {
-    const disclaimer = disclaimers.create(request.body);
+    const disclaimer = await disclaimers.create(request.body);
     return reply.code(201).header('location', `/v1/disclaimers/${disclaimer.id}`).send(disclaimer);
   });
 
@@ -77,7 +77,7 @@ const disclaimerRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404, 409) },
     },
   }, async (request, reply) => {
-    disclaimers.delete(request.params.id, request.query.force);
+    await disclaimers.delete(request.params.id, request.query.force);
     return reply.code(204).send(null);
   });
 };
@@ -96,7 +96,7 @@ export const articleDisclaimerRoutes: FastifyPluginAsyncZod = async (app) => {
       params: IdParamsSchema,
       response: { 200: ResolvedDisclaimerListSchema, ...err(400, 404) },
     },
-  }, async (request) => ({ data: disclaimers.forArticle(request.params.id, viewerOf(request)) }));
+  }, async (request) => ({ data: await disclaimers.forArticle(request.params.id, viewerOf(request)) }));
 
   app.put('/:id/disclaimers', {
     config: { role: 'editor' },
@@ -110,7 +110,7 @@ export const articleDisclaimerRoutes: FastifyPluginAsyncZod = async (app) => {
       body: AttachmentListSchema,
       response: { 200: ResolvedDisclaimerListSchema, ...err(400, 404, 409, 413, 415, 422) },
     },
-  }, async (request) => ({ data: disclaimers.putAttachments(request.params.id, request.body, request.principal) }));
+  }, async (request) => ({ data: await disclaimers.putAttachments(request.params.id, request.body, request.principal) }));
 };
 
 export default disclaimerRoutes;

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gte, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import type { Async, Db } from '../../db/client.js';
 import { articles, articleTags, sections, tags } from '../../db/schema.js';
 import { liveArticle } from '../../db/visibility.js';
 
@@ -67,4 +67,5 @@ export function createFeedRepository(db: Db) {
   };
 }
 
-export type FeedRepository = ReturnType<typeof createFeedRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type FeedRepository = Async<ReturnType<typeof createFeedRepository>>;

@@ -73,7 +73,7 @@ const feedRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: document(f.type, `${f.description} document.`, f.schema), ...err(400, 404) },
       },
     }, async (request, reply) => {
-      const { document, articleIds } = feeds.feed(format, request.query);
+      const { document, articleIds } = await feeds.feed(format, request.query);
       // A string skips the hook that collects ids from JSON bodies: a CDN purging an article purges its feeds too.
       reply.surrogateKeys = new Set(articleIds.map((id) => `article:${id}`));
       return sendDocument(reply, f.type, document);
@@ -87,7 +87,7 @@ const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.strictObject({ page: z.coerce.number().int().min(1).max(100_000).optional().meta({ description: 'Page of a sitemap index, from 1.' }) }),
       response: { 200: document('application/xml', 'A sitemap (urlset) or a sitemap index.'), ...err(400, 404) },
     },
-  }, async (request, reply) => sendDocument(reply, 'application/xml', feeds.sitemap(request.query.page)));
+  }, async (request, reply) => sendDocument(reply, 'application/xml', await feeds.sitemap(request.query.page)));
 
   app.get('/sitemap-news.xml', {
     // Its content moves with the clock (the last 48 hours), not only with writes.
@@ -98,7 +98,7 @@ const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.strictObject({}),
       response: { 200: document('application/xml', 'A Google News sitemap.'), ...err(400, 404) },
     },
-  }, async (_request, reply) => sendDocument(reply, 'application/xml', feeds.newsSitemap()));
+  }, async (_request, reply) => sendDocument(reply, 'application/xml', await feeds.newsSitemap()));
 };
 
 export default feedRoutes;

@@ -19,7 +19,7 @@ export type FeedQuery = { section?: string | undefined; tag?: string | undefined
 export type FeedDeps = {
   repo: FeedRepository;
   /** Rows → articles with expansions (the article module's presenter: fixed query count per page). */
-  present: (rows: ArticleRow[], include: readonly Include[], viewer: Viewer) => Article[];
+  present: (rows: ArticleRow[], include: readonly Include[], viewer: Viewer) => Promise<Article[]>;
   now: () => Date;
   siteUrl: string;
   apiUrl: string;
@@ -114,12 +114,12 @@ export function createFeedService(deps: FeedDeps) {
      * The newest live articles as RSS 2.0, Atom 1.0 or JSON Feed 1.1, with full content as HTML; with
      * the ids of the articles in it, for the Surrogate-Key header.
      */
-    feed(format: FeedFormat, query: FeedQuery): { document: string; articleIds: string[] } {
+    async feed(format: FeedFormat, query: FeedQuery): Promise<{ document: string; articleIds: string[] }> {
       const now = deps.now().toISOString();
-      const section = query.section === undefined ? undefined : (repo.section(query.section) ?? (() => { throw notFound('Section'); })());
-      const tag = query.tag === undefined ? undefined : (repo.tag(query.tag) ?? (() => { throw notFound('Tag'); })());
-      const rows = repo.latest(now, { sectionId: section?.id, tagId: tag?.id }, FEED_SIZE);
-      const articles = deps.present(rows, FEED_INCLUDES, { anonymous: true, now });
+      const section = query.section === undefined ? undefined : ((await repo.section(query.section)) ?? (() => { throw notFound('Section'); })());
+      const tag = query.tag === undefined ? undefined : ((await repo.tag(query.tag)) ?? (() => { throw notFound('Tag'); })());
+      const rows = await repo.latest(now, { sectionId: section?.id, tagId: tag?.id }, FEED_SIZE);
+      const articles = await deps.present(rows, FEED_INCLUDES, { anonymous: true, now });
       const scope = [section?.name, tag?.name].filter(Boolean).join(', ');
       const newest = articles.length ? latest(...articles.map((a) => latest(a.publishedAt, a.contentUpdatedAt))) : now;
       const feed = new Feed({
@@ -141,20 +141,20 @@ export function createFeedService(deps: FeedDeps) {
      * sitemap.xml: every live article URL with its last modification. Over 50,000 URLs the bare URL is a
      * sitemap index of `?page=N` pages (50,000 each, oldest publication first).
      */
-    sitemap(page: number | undefined): string {
+    async sitemap(page: number | undefined): Promise<string> {
       const now = deps.now().toISOString();
-      const pages = Math.max(1, Math.ceil(repo.countLive(now) / SITEMAP_PAGE_SIZE));
+      const pages = Math.max(1, Math.ceil((await repo.countLive(now)) / SITEMAP_PAGE_SIZE));
       if (page === undefined && pages > 1) return sitemapIndex(pages);
       const p = page ?? 1;
       if (p > pages) throw notFound('Sitemap page');
-      return urlset(repo.sitemapPage(now, (p - 1) * SITEMAP_PAGE_SIZE, SITEMAP_PAGE_SIZE));
+      return urlset(await repo.sitemapPage(now, (p - 1) * SITEMAP_PAGE_SIZE, SITEMAP_PAGE_SIZE));
     },
 
     /** Google News sitemap: live articles first published in the last 48 hours. */
-    newsSitemap(): string {
+    async newsSitemap(): Promise<string> {
       const now = deps.now();
       const since = new Date(now.getTime() - NEWS_WINDOW_MS).toISOString();
-      return newsUrlset(repo.publishedSince(now.toISOString(), since, NEWS_MAX));
+      return newsUrlset(await repo.publishedSince(now.toISOString(), since, NEWS_MAX));
     },
   };
 

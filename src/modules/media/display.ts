@@ -29,9 +29,9 @@ export function mediaIdsOf(article: { hero: MediaUse | null; body: readonly { ty
 type ArticleLike = { hero: MediaUse | null; body: readonly ({ type: string } & Partial<MediaUse>)[] };
 
 /** `include=media` for a page of articles: one lookup for every hero and image block of the page. */
-export function expandArticlesMedia<A extends ArticleLike>(articles: A[], lookup: (ids: readonly string[]) => Media[]): A[] {
+export async function expandArticlesMedia<A extends ArticleLike>(articles: A[], lookup: (ids: readonly string[]) => Promise<Media[]>): Promise<A[]> {
   const ids = [...new Set(articles.flatMap(mediaIdsOf))];
-  const byId = new Map(lookup(ids).map((m) => [m.id, m]));
+  const byId = new Map((await lookup(ids)).map((m) => [m.id, m]));
   return articles.map((a) => ({
     ...a,
     hero: a.hero ? expandMediaUse(a.hero, byId.get(a.hero.mediaId)) : null,

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { articles, authors, media, mediaUses } from '../../db/schema.js';
 import { liveArticle } from '../../db/visibility.js';
 
@@ -118,4 +118,5 @@ export function createMediaRepository(db: Db) {
   };
 }
 
-export type MediaRepository = ReturnType<typeof createMediaRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type MediaRepository = Async<ReturnType<typeof createMediaRepository>>;

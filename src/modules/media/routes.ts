@@ -72,7 +72,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const { limit, cursor, ...filter } = request.query;
-    const { data, total, nextCursor } = media.list(filter, limit, cursor);
+    const { data, total, nextCursor } = await media.list(filter, limit, cursor);
     return sendPage(request, reply, data, limit, total, nextCursor);
   });
 
@@ -113,7 +113,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
         throw e;
       }
     } else {
-      created = media.createExternal(request.body as never);
+      created = await media.createExternal(request.body as never);
     }
     return reply.code(201).header('location', `/v1/media/${created.id}`).send(created);
   });
@@ -162,7 +162,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       params: IdParamsSchema,
       response: { 200: MediaUsageSchema, ...err(400, 404) },
     },
-  }, async (request) => ({ data: media.usage(request.params.id) }));
+  }, async (request) => ({ data: await media.usage(request.params.id) }));
 
   const binary = (description: string) => ({ description, content: Object.fromEntries(IMAGE_TYPES.map((t) => [t, { schema: z.string().meta({ format: 'binary' }) }])) });
 
@@ -197,7 +197,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const viewer = viewerOf(request);
-    const row = media.file(request.params.id, viewer);
+    const row = await media.file(request.params.id, viewer);
     const rendition = hasRenditionParams(request.query) ? media.rendition(row, request.query, request.headers.accept) : undefined;
     const etag = rendition ? rendition.plan.etag : `"${row.sha256}"`;
     void reply

@@ -1,3 +1,4 @@
+import type { Transactions } from '../../db/client.js';
 import type { Readable } from 'node:stream';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -23,7 +24,7 @@ export const MediaMetadataSchema = ExternalMediaSchema.omit({ url: true });
 export type Staged = { tmp: string; sha256: string; bytes: number } & ImageInfo;
 
 export type MediaDeps = {
-  repo: MediaRepository; store: MediaStore; now: () => Date; apiUrl: string; tx: <T>(fn: () => T) => T;
+  repo: MediaRepository; store: MediaStore; now: () => Date; apiUrl: string; tx: Transactions['tx'];
   /** The allow-list of rendition widths (config.renditionWidths), ascending. */
   renditionWidths: readonly number[];
   journal: Journal;
@@ -58,46 +59,46 @@ export function createMediaService(deps: MediaDeps) {
     renditions: r.kind === 'upload' && r.width && r.height ? srcset(fileUrl(r.id), r.width, r.height, deps.renditionWidths) : [],
   });
 
-  function mustGet(id: string, viewer: Viewer): MediaRow {
-    const row = repo.get(id);
-    if (!row || (viewer.anonymous && !repo.isPublic(id, viewer.now))) throw notFound('Media');
+  async function mustGet(id: string, viewer: Viewer): Promise<MediaRow> {
+    const row = await repo.get(id);
+    if (!row || (viewer.anonymous && !(await repo.isPublic(id, viewer.now)))) throw notFound('Media');
     return row;
   }
 
   /** Re-derives the caption text the search index holds for these articles (one media lookup for all). */
-  function refreshCaptions(sources: (CaptionSource & { id: string; captions: string })[]): void {
-    const texts = repo.captionTexts([...new Set(sources.flatMap(captionMediaIds))]);
+  async function refreshCaptions(sources: (CaptionSource & { id: string; captions: string })[]): Promise<void> {
+    const texts = await repo.captionTexts([...new Set(sources.flatMap(captionMediaIds))]);
     for (const a of sources) {
       const captions = articleCaptions(a, texts);
-      if (captions !== a.captions) repo.setArticleCaptions(a.id, captions);
+      if (captions !== a.captions) await repo.setArticleCaptions(a.id, captions);
     }
   }
 
-  const created = (row: MediaRow): Media => {
+  const created = async (row: MediaRow): Promise<Media> => {
     const media = toMedia(row);
-    deps.journal.record({ resource: 'media', id: media.id, action: 'created', event: mediaEvent(media, 'created') });
+    await deps.journal.record({ resource: 'media', id: media.id, action: 'created', event: mediaEvent(media, 'created') });
     return media;
   };
 
   return {
     toMedia,
-    get: (id: string, viewer: Viewer) => toMedia(mustGet(id, viewer)),
+    get: async (id: string, viewer: Viewer) => toMedia(await mustGet(id, viewer)),
     /** For serving bytes: the row of an uploaded item the viewer may see. */
-    file(id: string, viewer: Viewer): MediaRow & { sha256: string; mimeType: string; bytes: number } {
-      const row = mustGet(id, viewer);
+    async file(id: string, viewer: Viewer): Promise<MediaRow & { sha256: string; mimeType: string; bytes: number }> {
+      const row = await mustGet(id, viewer);
       if (row.kind !== 'upload' || !row.sha256 || !row.mimeType || row.bytes === null) {
         throw new AppError(404, 'external-media', 'This media item is hosted elsewhere: fetch its url');
       }
       return row as MediaRow & { sha256: string; mimeType: string; bytes: number };
     },
-    getMany: (ids: readonly string[]) => repo.getMany(ids).map(toMedia),
+    getMany: async (ids: readonly string[]) => (await repo.getMany(ids)).map(toMedia),
 
-    list(filter: MediaFilter, limit: number, cursor: string | undefined) {
+    async list(filter: MediaFilter, limit: number, cursor: string | undefined) {
       const after = decodeCursor(cursor, 'createdAt');
-      const rows = repo.list(filter, limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
+      const rows = await repo.list(filter, limit + 1, after ? { key: String(after.key), id: after.id } : undefined);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      return { data: page.map(toMedia), total: repo.count(filter), nextCursor: rows.length > limit && last ? encodeCursor('createdAt', last.createdAt, last.id) : null };
+      return { data: page.map(toMedia), total: await repo.count(filter), nextCursor: rows.length > limit && last ? encodeCursor('createdAt', last.createdAt, last.id) : null };
     },
 
     /** Upload step 1: bytes streamed to a temp file, size-checked and sniffed (no row yet). */
@@ -121,7 +122,7 @@ export function createMediaService(deps: MediaDeps) {
     async finishUpload(staged: Staged, filename: string | undefined, metadata: MediaMetadata): Promise<Media> {
       await store.commit(staged.tmp, staged.sha256);
       const at = iso();
-      return deps.tx(() => created(repo.insert({
+      return deps.tx(async () => created(await repo.insert({
         id: ulid(), kind: 'upload', sha256: staged.sha256, bytes: staged.bytes, mimeType: staged.mimeType, width: staged.width, height: staged.height,
         filename: filename?.slice(0, 255) ?? null, createdAt: at, updatedAt: at, ...metadataColumns(metadata),
       })));
@@ -136,70 +137,72 @@ export function createMediaService(deps: MediaDeps) {
       return { plan, load: () => renditions.load(source, plan) };
     },
 
-    createExternal(input: z.output<typeof ExternalMediaSchema>): Media {
+    async createExternal(input: z.output<typeof ExternalMediaSchema>): Promise<Media> {
       const { url, ...metadata } = input;
       const at = iso();
-      return deps.tx(() => created(repo.insert({ id: ulid(), kind: 'external', externalUrl: url, createdAt: at, updatedAt: at, ...metadataColumns(metadata) })));
+      return deps.tx(async () => created(await repo.insert({ id: ulid(), kind: 'external', externalUrl: url, createdAt: at, updatedAt: at, ...metadataColumns(metadata) })));
     },
 
-    update(id: string, patch: z.output<typeof MediaPatchSchema>): Media {
-      const current = repo.get(id);
-      if (!current) throw notFound('Media');
-      precondition(versionTag(current));
-      return deps.tx(() => {
-        const row = repo.update(id, { ...metadataColumns(patch), updatedAt: iso() })!;
+    async update(id: string, patch: z.output<typeof MediaPatchSchema>): Promise<Media> {
+      return deps.tx(async () => {
+        const current = await repo.get(id);
+        if (!current) throw notFound('Media');
+        precondition(versionTag(current));
+        const row = (await repo.update(id, { ...metadataColumns(patch), updatedAt: iso() }))!;
         // Articles that inherit this caption are searchable by it: their index follows in the same transaction.
-        if (patch.caption !== undefined) refreshCaptions(repo.captionSources(repo.articleIdsUsing(id)));
+        if (patch.caption !== undefined) await refreshCaptions(await repo.captionSources(await repo.articleIdsUsing(id)));
         const media = toMedia(row);
-        deps.journal.record({ resource: 'media', id, action: 'updated', event: mediaEvent(media, 'updated') });
+        await deps.journal.record({ resource: 'media', id, action: 'updated', event: mediaEvent(media, 'updated') });
         return media;
       });
     },
 
     async remove(id: string, force: boolean): Promise<void> {
-      const row = repo.get(id);
-      if (!row) throw notFound('Media');
-      precondition(versionTag(row));
-      const uses = repo.activeUseCount(id);
-      if (uses > 0 && !force) throw conflict('media-in-use', `The media item is used ${uses} time(s) by articles; pass force=true to delete it anyway`);
-      deps.tx(() => {
-        const users = repo.articleIdsUsing(id);
-        repo.delete(id);
-        refreshCaptions(repo.captionSources(users));
-        deps.journal.record({ resource: 'media', id, action: 'deleted', event: mediaEvent(toMedia(row), 'deleted') });
+      const row = await deps.tx(async () => {
+        const current = await repo.get(id);
+        if (!current) throw notFound('Media');
+        precondition(versionTag(current));
+        const uses = await repo.activeUseCount(id);
+        if (uses > 0 && !force) throw conflict('media-in-use', `The media item is used ${uses} time(s) by articles; pass force=true to delete it anyway`);
+        const users = await repo.articleIdsUsing(id);
+        await repo.delete(id);
+        await refreshCaptions(await repo.captionSources(users));
+        await deps.journal.record({ resource: 'media', id, action: 'deleted', event: mediaEvent(toMedia(current), 'deleted') });
+        return current;
       });
-      if (row.sha256 && repo.countWithHash(row.sha256) === 0) await store.remove(row.sha256);
+      // The bytes go after the commit (file I/O stays outside the transaction), once no row has this hash.
+      if (row.sha256 && (await repo.countWithHash(row.sha256)) === 0) await store.remove(row.sha256);
     },
 
-    usage(id: string) {
-      if (!repo.get(id)) throw notFound('Media');
+    async usage(id: string) {
+      if (!(await repo.get(id))) throw notFound('Media');
       const now = iso();
-      return repo.usage(id).map((u) => ({ articleId: u.articleId, blockId: u.blockId, headline: u.headline, status: u.deletedAt ? 'deleted' : articleStatus(u, now) }));
+      return (await repo.usage(id)).map((u) => ({ articleId: u.articleId, blockId: u.blockId, headline: u.headline, status: u.deletedAt ? 'deleted' : articleStatus(u, now) }));
     },
 
     /**
      * Article write hook, before the row is stored: the caption text the search index holds for this hero
      * and body. Part of the row the article writes, so the full-text index is written once per write.
      */
-    articleColumns(content: CaptionSource): { captions: string } {
-      return { captions: articleCaptions(content, repo.captionTexts(captionMediaIds(content))) };
+    async articleColumns(content: CaptionSource): Promise<{ captions: string }> {
+      return { captions: articleCaptions(content, await repo.captionTexts(captionMediaIds(content))) };
     },
 
     /** Article write hook: the use index (hero + image blocks) is rebuilt with every write. */
-    indexArticle(row: ArticleRow): void {
+    async indexArticle(row: ArticleRow): Promise<void> {
       const hero = row.hero as { mediaId: string } | null;
       const blocks = row.body as { type: string; id: string; mediaId?: string }[];
       const uses = blocks.flatMap((b) => (b.type === 'image' && b.mediaId ? [{ blockId: b.id, mediaId: b.mediaId }] : []));
-      repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses);
+      await repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses);
     },
 
     /** Article reference check: every media id in hero and image blocks exists. */
-    checkArticleMedia(input: { hero?: { mediaId: string } | null | undefined; body?: readonly { type: string; mediaId?: string }[] | undefined }): FieldError[] {
+    async checkArticleMedia(input: { hero?: { mediaId: string } | null | undefined; body?: readonly { type: string; mediaId?: string }[] | undefined }): Promise<FieldError[]> {
       const refs: { pointer: string; id: string }[] = [];
       if (input.hero) refs.push({ pointer: '/body/hero/mediaId', id: input.hero.mediaId });
       input.body?.forEach((b, i) => b.type === 'image' && b.mediaId && refs.push({ pointer: `/body/body/${i}/mediaId`, id: b.mediaId }));
       if (!refs.length) return [];
-      const found = repo.existing(refs.map((r) => r.id));
+      const found = await repo.existing(refs.map((r) => r.id));
       return refs.filter((r) => !found.has(r.id)).map((r) => ({ pointer: r.pointer, message: 'no such media', code: 'unknown-reference' }));
     },
   };

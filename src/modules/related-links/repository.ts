@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { inJsonArray, preparedOnce, type Db } from '../../db/client.js';
+import { inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { articles, relatedLinks } from '../../db/schema.js';
 import { preparedByViewer, type Viewer } from '../../db/visibility.js';
 
@@ -84,4 +84,5 @@ export function createRelatedLinkRepository(db: Db) {
   };
 }
 
-export type RelatedLinkRepository = ReturnType<typeof createRelatedLinkRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type RelatedLinkRepository = Async<ReturnType<typeof createRelatedLinkRepository>>;

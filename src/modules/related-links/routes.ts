@@ -18,7 +18,7 @@ const relatedLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       params: IdParamsSchema,
       response: { 200: RelatedLinkListSchema, ...err(400, 404) },
     },
-  }, async (request) => ({ data: links.list(request.params.id, viewerOf(request)) }));
+  }, async (request) => ({ data: await links.list(request.params.id, viewerOf(request)) }));
 
   app.post('/:id/related-links', {
     config: { role: 'editor' },
@@ -30,7 +30,7 @@ const relatedLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: RelatedLinkSchema, ...err(400, 404, 409, 413, 415, 422) },
     },
   }, async (request, reply) => {
-    const link = links.add(request.params.id, request.body, request.principal);
+    const link = await links.add(request.params.id, request.body, request.principal);
     return reply.code(201).header('location', `/v1/articles/${request.params.id}/related-links/${link.id}`).send(link);
   });
 
@@ -43,7 +43,7 @@ const relatedLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       body: RelatedLinkListInputSchema,
       response: { 200: RelatedLinkListSchema, ...err(400, 404, 409, 413, 415, 422) },
     },
-  }, async (request) => ({ data: links.replaceAll(request.params.id, request.body, request.principal) }));
+  }, async (request) => ({ data: await links.replaceAll(request.params.id, request.body, request.principal) }));
 
   app.patch('/:id/related-links/:linkId', {
     config: { role: 'editor' },
@@ -65,7 +65,7 @@ const relatedLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404, 409) },
     },
   }, async (request, reply) => {
-    links.remove(request.params.id, request.params.linkId, request.principal);
+    await links.remove(request.params.id, request.params.linkId, request.principal);
     return reply.code(204).send(null);
   });
 };

@@ -1,3 +1,4 @@
+import type { Transactions } from '../../db/client.js';
 import { ulid } from 'ulid';
 import type { Viewer } from '../../db/visibility.js';
 import { conflict, type FieldError, notFound, unprocessable } from '../../errors.js';
@@ -11,11 +12,11 @@ import { MAX_RELATED_LINKS, type NewRelatedLink, type RelatedLink, type RelatedL
 export type RelatedLinkDeps = {
   repo: RelatedLinkRepository;
   articles: Pick<ArticleService, 'getRow' | 'touch'>;
-  tx: <T>(fn: () => T) => T;
+  tx: Transactions['tx'];
   now: () => Date;
   siteUrl: string;
   /** Batch media reader for the targets' heroes (one call per response). */
-  lookupMedia: (ids: readonly string[]) => Media[];
+  lookupMedia: (ids: readonly string[]) => Promise<Media[]>;
 };
 
 const NOTE = 'related links changed';
@@ -39,11 +40,11 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
    * queries: the targets in one, their hero media in one call. A link whose target the viewer may not
    * see (not live for anonymous readers, in the trash for everyone) is left out; positions stay as stored.
    */
-  function present(lists: RelatedLinkRow[][], viewer: Viewer): RelatedLink[][] {
+  async function present(lists: RelatedLinkRow[][], viewer: Viewer): Promise<RelatedLink[][]> {
     const targetIds = lists.flat().flatMap((l) => (l.targetArticleId ? [l.targetArticleId] : []));
-    const targets = repo.targets(targetIds, viewer);
+    const targets = await repo.targets(targetIds, viewer);
     const heroIds = [...new Set([...targets.values()].flatMap((t) => (t.hero ? [(t.hero as MediaUse).mediaId] : [])))];
-    const media = new Map(heroIds.length ? deps.lookupMedia(heroIds).map((m) => [m.id, m]) : []);
+    const media = new Map(heroIds.length ? (await deps.lookupMedia(heroIds)).map((m) => [m.id, m]) : []);
     const summary = (t: TargetRow) => ({
       id: t.id, slug: t.slug, url: articleUrl(siteUrl, t.slug), headline: t.headline, type: t.type, publishedAt: t.publishedAt,
       hero: t.hero ? expandMediaUse(t.hero as MediaUse, media.get((t.hero as MediaUse).mediaId)) : null,
@@ -57,16 +58,16 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
     );
   }
 
-  function presentOne(row: RelatedLinkRow, viewer: Viewer): RelatedLink {
-    const link = present([[row]], viewer)[0]![0];
+  async function presentOne(row: RelatedLinkRow, viewer: Viewer): Promise<RelatedLink> {
+    const link = (await present([[row]], viewer))[0]![0];
     if (!link) throw notFound('Related link');
     return link;
   }
 
   /** The link as an editor sees it; a link to an article in the trash is hidden from editors too. */
-  function mustGetLink(articleId: string, linkId: string, viewer: Viewer): RelatedLinkRow {
-    const row = repo.get(articleId, linkId);
-    if (!row || (row.targetArticleId !== null && !repo.targets([row.targetArticleId], viewer).has(row.targetArticleId))) throw notFound('Related link');
+  async function mustGetLink(articleId: string, linkId: string, viewer: Viewer): Promise<RelatedLinkRow> {
+    const row = await repo.get(articleId, linkId);
+    if (!row || (row.targetArticleId !== null && !(await repo.targets([row.targetArticleId], viewer)).has(row.targetArticleId))) throw notFound('Related link');
     return row;
   }
 
@@ -79,12 +80,12 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
    * Checks new links against the rules, after the article's `kept` links; `at(i)` is the pointer prefix
    * of item i. The first broken rule wins (self, unknown target, duplicate), naming every item that breaks it.
    */
-  function checkNew(articleId: string, items: readonly Target[], at: (i: number) => string, viewer: Viewer, kept: readonly RelatedLinkRow[]) {
+  async function checkNew(articleId: string, items: readonly Target[], at: (i: number) => string, viewer: Viewer, kept: readonly RelatedLinkRow[]): Promise<void> {
     const internal = items.flatMap((x, i) => ('targetArticleId' in x ? [{ i, id: x.targetArticleId }] : []));
     const self = internal.find((x) => x.id === articleId);
     if (self) throw selfLink(`${at(self.i)}/targetArticleId`);
     // Editors may link to drafts and scheduled articles; never to one in the trash.
-    const found = repo.targets(internal.map((x) => x.id), viewer);
+    const found = await repo.targets(internal.map((x) => x.id), viewer);
     const missing = internal.filter((x) => !found.has(x.id));
     if (missing.length) {
       throw unknownTarget(missing.map((x) => ({ pointer: `${at(x.i)}/targetArticleId`, message: 'no such article (or it is in the trash)', code: 'unknown-reference' })));
@@ -96,59 +97,62 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
     });
   }
 
-  /** Runs a change of an article's links in one transaction that also bumps the article's revision. */
-  function change<T>(articleId: string, actor: Principal | null, fn: (viewer: Viewer, at: string) => T): T {
-    return tx(() => {
+  /**
+   * Runs a change of an article's links in one transaction that also bumps the article's revision: its
+   * reads (count, positions, duplicates) and its writes see the same state.
+   */
+  function change<T>(articleId: string, actor: Principal | null, fn: (viewer: Viewer, at: string) => Promise<T>): Promise<T> {
+    return tx(async () => {
       const at = iso();
       const viewer = EDITOR(at);
-      articles.getRow(articleId, viewer);
-      const out = fn(viewer, at);
+      await articles.getRow(articleId, viewer);
+      const out = await fn(viewer, at);
       // Refuses (and so rolls back) a change to an article in the trash.
-      articles.touch(articleId, NOTE, actor);
+      await articles.touch(articleId, NOTE, actor);
       return out;
     });
   }
 
   /** Stores the order of `ids` as positions 0..n-1, with `id` moved to `index` (clamped). */
-  function moveTo(articleId: string, ids: string[], id: string, index: number, at: string) {
+  async function moveTo(articleId: string, ids: string[], id: string, index: number, at: string): Promise<void> {
     const rest = ids.filter((x) => x !== id);
     rest.splice(clamp(index, rest.length), 0, id);
-    repo.renumber(articleId, rest, at);
+    await repo.renumber(articleId, rest, at);
   }
 
   return {
     /** The ordered links of an article the viewer may see (404 otherwise). */
-    list(articleId: string, viewer: Viewer): RelatedLink[] {
-      articles.getRow(articleId, viewer);
-      return present([repo.listFor(articleId)], viewer)[0]!;
+    async list(articleId: string, viewer: Viewer): Promise<RelatedLink[]> {
+      await articles.getRow(articleId, viewer);
+      return (await present([await repo.listFor(articleId)], viewer))[0]!;
     },
 
     /** Articles whose representation includes a link to this one (shown or hidden). */
-    sourcesOf(targetId: string): string[] {
+    sourcesOf(targetId: string): Promise<string[]> {
       return repo.sourcesOf(targetId);
     },
 
     /** For `include=related`: the links of a whole page of articles, in a fixed number of queries. */
-    forArticles(articleIds: readonly string[], viewer: Viewer): Map<string, RelatedLink[]> {
-      const lists = repo.listForMany(articleIds);
-      const presented = present([...lists.values()], viewer);
+    async forArticles(articleIds: readonly string[], viewer: Viewer): Promise<Map<string, RelatedLink[]>> {
+      const lists = await repo.listForMany(articleIds);
+      const presented = await present([...lists.values()], viewer);
       return new Map([...lists.keys()].map((id, i) => [id, presented[i]!]));
     },
 
-    add(articleId: string, input: NewRelatedLink, actor: Principal | null): RelatedLink {
-      return change(articleId, actor, (viewer, at) => {
-        const current = repo.listFor(articleId);
+    async add(articleId: string, input: NewRelatedLink, actor: Principal | null): Promise<RelatedLink> {
+      return change(articleId, actor, async (viewer, at) => {
+        const current = await repo.listFor(articleId);
         const target = targetOf(input as Target);
-        checkNew(articleId, [target], () => '/body', viewer, current);
+        await checkNew(articleId, [target], () => '/body', viewer, current);
         if (current.length >= MAX_RELATED_LINKS) throw tooMany(current.length + 1);
-        const row = repo.insert({
+        const row = await repo.insert({
           id: ulid(), articleId,
           targetArticleId: 'targetArticleId' in target ? target.targetArticleId : null,
           url: 'url' in target ? target.url : null,
           label: input.label ?? null, position: current.length, createdAt: at, updatedAt: at,
         });
-        moveTo(articleId, [...current.map((l) => l.id), row.id], row.id, input.position ?? current.length, at);
-        return presentOne(repo.get(articleId, row.id)!, viewer);
+        await moveTo(articleId, [...current.map((l) => l.id), row.id], row.id, input.position ?? current.length, at);
+        return presentOne((await repo.get(articleId, row.id))!, viewer);
       });
     },
 
@@ -157,12 +161,12 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
      * keeps its id. Links to articles in the trash are invisible to the editor sending the list, so
      * they cannot be in it: they are kept after it, to come back when their target is restored.
      */
-    replaceAll(articleId: string, items: readonly RelatedLinkInput[], actor: Principal | null): RelatedLink[] {
-      return change(articleId, actor, (viewer, at) => {
-        const current = repo.listFor(articleId);
+    async replaceAll(articleId: string, items: readonly RelatedLinkInput[], actor: Principal | null): Promise<RelatedLink[]> {
+      return change(articleId, actor, async (viewer, at) => {
+        const current = await repo.listFor(articleId);
         const targets = items.map((x) => targetOf(x as Target));
-        checkNew(articleId, targets, (i) => `/body/${i}`, viewer, []);
-        const visible = repo.targets(current.flatMap((l) => (l.targetArticleId ? [l.targetArticleId] : [])), viewer);
+        await checkNew(articleId, targets, (i) => `/body/${i}`, viewer, []);
+        const visible = await repo.targets(current.flatMap((l) => (l.targetArticleId ? [l.targetArticleId] : [])), viewer);
         const hidden = current.filter((l) => l.targetArticleId !== null && !visible.has(l.targetArticleId));
         const total = items.length + hidden.length;
         if (total > MAX_RELATED_LINKS) throw tooMany(total);
@@ -177,20 +181,20 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
           };
         });
         rows.push(...hidden.map((l, i) => ({ ...l, position: items.length + i })));
-        repo.replaceAll(articleId, rows);
-        return present([rows], viewer)[0]!;
+        await repo.replaceAll(articleId, rows);
+        return (await present([rows], viewer))[0]!;
       });
     },
 
-    patch(articleId: string, linkId: string, patch: RelatedLinkPatch, actor: Principal | null): RelatedLink {
+    async patch(articleId: string, linkId: string, patch: RelatedLinkPatch, actor: Principal | null): Promise<RelatedLink> {
       if (patch.label === undefined && patch.position === undefined && patch.url === undefined) {
         // Nothing to change: no write, no new revision.
         const viewer = EDITOR(iso());
-        articles.getRow(articleId, viewer);
-        return presentOne(mustGetLink(articleId, linkId, viewer), viewer);
+        await articles.getRow(articleId, viewer);
+        return presentOne(await mustGetLink(articleId, linkId, viewer), viewer);
       }
-      return change(articleId, actor, (viewer, at) => {
-        const link = mustGetLink(articleId, linkId, viewer);
+      return change(articleId, actor, async (viewer, at) => {
+        const link = await mustGetLink(articleId, linkId, viewer);
         const external = link.targetArticleId === null;
         if (patch.url !== undefined && !external) {
           throw unprocessable('not-external-link', 'Only an external link has a URL of its own', [{ pointer: '/body/url', message: 'this link points to an article', code: 'not-external-link' }]);
@@ -198,21 +202,21 @@ export function createRelatedLinkService(deps: RelatedLinkDeps) {
         if (patch.label === null && external) {
           throw unprocessable('label-required', 'An external link needs a label', [{ pointer: '/body/label', message: 'an external link needs a label', code: 'label-required' }]);
         }
-        const current = repo.listFor(articleId);
+        const current = await repo.listFor(articleId);
         if (patch.url !== undefined && current.some((l) => l.id !== linkId && l.url === patch.url)) throw duplicate('/body/url', 'URL');
         if (patch.label !== undefined || patch.url !== undefined) {
-          repo.update(linkId, { ...(patch.label !== undefined ? { label: patch.label } : {}), ...(patch.url !== undefined ? { url: patch.url } : {}), updatedAt: at });
+          await repo.update(linkId, { ...(patch.label !== undefined ? { label: patch.label } : {}), ...(patch.url !== undefined ? { url: patch.url } : {}), updatedAt: at });
         }
-        if (patch.position !== undefined) moveTo(articleId, current.map((l) => l.id), linkId, patch.position, at);
-        return presentOne(repo.get(articleId, linkId)!, viewer);
+        if (patch.position !== undefined) await moveTo(articleId, current.map((l) => l.id), linkId, patch.position, at);
+        return presentOne((await repo.get(articleId, linkId))!, viewer);
       });
     },
 
-    remove(articleId: string, linkId: string, actor: Principal | null): void {
-      change(articleId, actor, (viewer, at) => {
-        mustGetLink(articleId, linkId, viewer);
-        repo.delete(linkId);
-        repo.renumber(articleId, repo.listFor(articleId).map((l) => l.id), at);
+    async remove(articleId: string, linkId: string, actor: Principal | null): Promise<void> {
+      await change(articleId, actor, async (viewer, at) => {
+        await mustGetLink(articleId, linkId, viewer);
+        await repo.delete(linkId);
+        await repo.renumber(articleId, (await repo.listFor(articleId)).map((l) => l.id), at);
       });
     },
   };

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import type { Async, Db } from '../../db/client.js';
 import { articles, articleTags, sections, tags } from '../../db/schema.js';
 import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
 import type { ArticleFilter, ArticleRow } from '../articles/repository.js';
@@ -78,4 +78,5 @@ export function createSearchRepository(db: Db) {
   };
 }
 
-export type SearchRepository = ReturnType<typeof createSearchRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type SearchRepository = Async<ReturnType<typeof createSearchRepository>>;

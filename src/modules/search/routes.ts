@@ -19,7 +19,7 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: SearchResultListSchema, 400: ProblemSchema },
     },
   }, async (request, reply) => {
-    const { data, total, nextCursor } = search.search(request.query, viewerOf(request));
+    const { data, total, nextCursor } = await search.search(request.query, viewerOf(request));
     return sendPage(request, reply, data, request.query.limit, total, nextCursor);
   });
 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ftsQuery } from '../../content/search.js';
+import type { Transactions } from '../../db/client.js';
 import type { Viewer } from '../../db/visibility.js';
 import { badRequest } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
@@ -11,8 +12,8 @@ import type { SearchQuery } from './schemas.js';
 export type SearchDeps = {
   repo: SearchRepository;
   /** The article presenter (the list's summary fields and `include` expansions, batched per page). */
-  present: (rows: ArticleRow[], include: readonly Include[], viewer: Viewer) => Article[];
-  tx: <T>(fn: () => T) => T;
+  present: (rows: ArticleRow[], include: readonly Include[], viewer: Viewer) => Promise<Article[]>;
+  tx: Transactions['tx'];
 };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -60,7 +61,7 @@ export function createSearchService(deps: SearchDeps) {
      * write; a position only shifts by the matches a write adds or removes). The cursor carries a fingerprint
      * of the query and filters, so it cannot be replayed against another search.
      */
-    search(q: SearchQuery, viewer: Viewer) {
+    async search(q: SearchQuery, viewer: Viewer) {
       const filter: SearchFilter = { match: ftsQuery(q.q, '/query/q'), type: q.type, sectionSlug: q.section, tagSlug: q.tag };
       const fingerprint = createHash('sha256').update(JSON.stringify([filter.match, filter.type, filter.sectionSlug, filter.tagSlug])).digest('base64url').slice(0, 16);
       const after = decodeCursor(q.cursor, CURSOR_KIND);
@@ -70,18 +71,18 @@ export function createSearchService(deps: SearchDeps) {
       const offset = (after?.key as number | undefined) ?? 0;
 
       // One read transaction: ranking, rows, snippets and total all see the same snapshot.
-      return deps.tx(() => {
-        const ranked = repo.rank(filter, viewer, offset, q.limit + 1);
+      return deps.tx(async () => {
+        const ranked = await repo.rank(filter, viewer, offset, q.limit + 1);
         const page = ranked.slice(0, q.limit);
         const hasNext = ranked.length > q.limit;
-        const rows = new Map(repo.rows(page.map((r) => r.id), viewer).map((r) => [r.id, r]));
-        const snippets = new Map(repo.snippets(filter.match, page.map((r) => r.rowid)).map((s) => [s.rowid, s]));
+        const rows = new Map((await repo.rows(page.map((r) => r.id), viewer)).map((r) => [r.id, r]));
+        const snippets = new Map((await repo.snippets(filter.match, page.map((r) => r.rowid))).map((s) => [s.rowid, s]));
         const hits = page.filter((r) => rows.has(r.id));
-        const articles = deps.present(hits.map((r) => rows.get(r.id)!), q.include ?? [], viewer);
+        const articles = await deps.present(hits.map((r) => rows.get(r.id)!), q.include ?? [], viewer);
         return {
           data: articles.map((a, i) => ({ ...a, snippet: pickSnippet(snippets.get(hits[i]!.rowid)), score: -hits[i]!.score })),
           // A last page that is not empty knows the total without counting again.
-          total: !hasNext && (page.length > 0 || offset === 0) ? offset + page.length : repo.count(filter, viewer),
+          total: !hasNext && (page.length > 0 || offset === 0) ? offset + page.length : await repo.count(filter, viewer),
           nextCursor: hasNext ? encodeCursor(CURSOR_KIND, offset + q.limit, fingerprint) : null,
         };
       });

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, ne, or } from 'drizzle-orm';
-import { countRows, inJsonArray, preparedOnce, type Db } from '../../db/client.js';
+import { countRows, inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
 import { authors, sections, tags } from '../../db/schema.js';
 
 /** SQL for the taxonomy tables that share the id/slug/name/createdAt/updatedAt shape. */
@@ -46,4 +46,5 @@ export function createSluggedRepository<Row extends Keyed>(db: Db, table: Slugge
   };
 }
 
-export type SluggedRepository<Row extends Keyed> = ReturnType<typeof createSluggedRepository<Row>>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type SluggedRepository<Row extends Keyed> = Async<ReturnType<typeof createSluggedRepository<Row>>>;

@@ -40,7 +40,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
         response: { 200: o.List, 400: ProblemSchema },
       },
     }, async (request, reply) => {
-      const { rows, total, nextCursor } = service.list(request.query.limit, request.query.cursor);
+      const { rows, total, nextCursor } = await service.list(request.query.limit, request.query.cursor);
       return sendPage(request, reply, rows, request.query.limit, total, nextCursor);
     });
 
@@ -54,7 +54,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
         response: { 201: o.Item, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
       },
     }, async (request, reply) => {
-      const row = service.create(request.body as Row);
+      const row = await service.create(request.body as Row);
       return reply.code(201).header('location', `/v1/${many}/${row.id}`).send(row);
     });
 
@@ -100,7 +100,7 @@ export function sluggedRoutes<Row extends Keyed>(o: SluggedRoutesOptions<Row>): 
         response: { 204: z.null().meta({ description: 'Deleted.' }), 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
       },
     }, async (request, reply) => {
-      service.delete(request.params.id);
+      await service.delete(request.params.id);
       return reply.code(204).send(null);
     });
   };

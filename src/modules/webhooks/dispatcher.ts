@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { AsyncResource } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +12,7 @@ import { pinnedLookup, systemResolve, TargetError, vetTarget, type Resolve, type
  * The in-process webhook dispatcher: it polls the outbox (`webhook_deliveries`), claims due deliveries with
  * one UPDATE … RETURNING (a lease, see repository.ts `claim`), POSTs each signed event and records the
  * outcome. Real timers drive the polling; the app clock decides what is due, so tests can move time.
+ * The HTTP attempts run outside any transaction: only the claim and the outcome are statements.
  */
 export type DispatcherOptions = {
   /** How often the outbox is polled when nothing wakes the dispatcher. */
@@ -79,6 +81,12 @@ export function createDispatcher(deps: { outbox: Outbox; now: () => Date; allowe
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let wakeQueued = false;
+  /** The poll under way (one at a time), and whether another was asked for meanwhile. */
+  let polling: Promise<void> | undefined;
+  let pollAgain = false;
+  // Wake-ups come from inside a write's transaction (journal.onDeliveriesQueued): polls run in the context the
+  // dispatcher was made in, so their statements wait for that transaction to end instead of joining it.
+  const detached = new AsyncResource('broadsheet.webhook-dispatcher');
   let shutdown = new AbortController();
 
   const backoff = (attempt: number) => Math.floor(opts.random() * Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** (attempt - 1)));
@@ -130,7 +138,7 @@ export function createDispatcher(deps: { outbox: Outbox; now: () => Date; allowe
     } catch (e) {
       if (shutdown.signal.aborted && !timeout.aborted) {
         // Stopping: hand the delivery back untouched (no attempt counted); the next start sends it.
-        deps.outbox.finish(job.id, job.lockedUntil, { status: 'pending', lockedUntil: null, updatedAt: deps.now().toISOString() });
+        await deps.outbox.finish(job.id, job.lockedUntil, { status: 'pending', lockedUntil: null, updatedAt: deps.now().toISOString() });
         return;
       }
       outcome = { ok: false, statusCode: null, ...describe(e, timeout) };
@@ -141,14 +149,14 @@ export function createDispatcher(deps: { outbox: Outbox; now: () => Date; allowe
     const log = { deliveryId: job.id, webhookId: job.webhookId, eventId: job.eventId, attempt: attemptNo, latencyMs: latency };
     let recorded: boolean;
     if (outcome.ok) {
-      recorded = deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'succeeded', lastError: null, deliveredAt: at.toISOString() });
+      recorded = await deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'succeeded', lastError: null, deliveredAt: at.toISOString() });
       deps.log.debug({ ...log, statusCode: outcome.statusCode }, 'webhook delivered');
     } else if (!outcome.retry || attemptNo >= opts.maxAttempts) {
-      recorded = deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'dead', lastError: outcome.error });
+      recorded = await deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'dead', lastError: outcome.error });
       deps.log.warn({ ...log, statusCode: outcome.statusCode, error: outcome.error }, 'webhook delivery dead');
     } else {
       const next = new Date(at.getTime() + backoff(attemptNo)).toISOString();
-      recorded = deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'pending', lastError: outcome.error, nextAttemptAt: next });
+      recorded = await deps.outbox.finish(job.id, job.lockedUntil, { ...base, status: 'pending', lastError: outcome.error, nextAttemptAt: next });
       deps.log.info({ ...log, statusCode: outcome.statusCode, error: outcome.error, nextAttemptAt: next }, 'webhook delivery failed; will retry');
     }
     if (!recorded) deps.log.warn(log, 'webhook delivery outcome dropped: the lease had passed and the delivery was claimed again');
@@ -156,11 +164,25 @@ export function createDispatcher(deps: { outbox: Outbox; now: () => Date; allowe
 
   function tick(): void {
     if (!running) return;
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
+    polling = detached.runInAsyncScope(poll).finally(() => {
+      polling = undefined;
+      if (pollAgain) {
+        pollAgain = false;
+        wake();
+      }
+    });
+  }
+
+  async function poll(): Promise<void> {
     try {
       const free = opts.concurrency - inflight.size;
       const now = deps.now();
-      if (free > 0 && deps.outbox.hasDue(now.toISOString())) {
-        const jobs = deps.outbox.claim(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), free, [...inflight.keys()]);
+      if (free > 0 && (await deps.outbox.hasDue(now.toISOString()))) {
+        const jobs = await deps.outbox.claim(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), free, [...inflight.keys()]);
         for (const job of jobs) {
           const p = deliver(job)
             .catch((err: unknown) => deps.log.error({ err, deliveryId: job.id }, 'webhook dispatcher failed to record a delivery'))
@@ -209,6 +231,8 @@ export function createDispatcher(deps: { outbox: Outbox; now: () => Date; allowe
       if (timer) clearTimeout(timer);
       timer = undefined;
       shutdown.abort();
+      // A poll under way may still claim deliveries: they start aborted and are handed back like the rest.
+      await polling;
       await Promise.allSettled([...inflight.values()]);
     },
     wake,
@@ -239,7 +263,7 @@ export function registerWebhookDispatcher(app: FastifyInstance, start: boolean, 
     outbox: app.services.webhooks.outbox, now: app.clock, allowedHosts: app.config.webhookAllowedHosts, log: app.log.child({ module: 'webhooks' }),
   }, options);
   app.decorate('webhookDispatcher', dispatcher);
-  // A write's transaction is synchronous, so the wake-up (on the next turn of the event loop) finds it committed.
+  // Called inside the write's transaction: the poll it starts waits for the commit (see `detached`).
   app.services.journal.onDeliveriesQueued.push(() => dispatcher.wake());
   if (start) app.addHook('onReady', async () => dispatcher.start());
   app.addHook('onClose', async () => dispatcher.stop());

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql, type Placeholder } from 'drizzle-orm';
-import { countRows, type Db } from '../../db/client.js';
+import { countRows, type Db, type Async } from '../../db/client.js';
 import { events, webhookDeliveries, webhooks } from '../../db/schema.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -112,4 +112,5 @@ export function createWebhookRepository(db: Db) {
   };
 }
 
-export type WebhookRepository = ReturnType<typeof createWebhookRepository>;
+/** What services see: every method answers a promise (src/db/client.ts `Transactions.repository`). */
+export type WebhookRepository = Async<ReturnType<typeof createWebhookRepository>>;

@@ -25,7 +25,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const after = decodeCursor(request.query.cursor, 'id');
-    const { data, total, lastId } = webhooks.list(request.query.limit, after?.id);
+    const { data, total, lastId } = await webhooks.list(request.query.limit, after?.id);
     return sendPage(request, reply, data, request.query.limit, total, lastId ? encodeCursor('id', null, lastId) : null);
   });
 
@@ -78,7 +78,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.null().meta({ description: 'Deleted.' }), ...err(400, 404) },
     },
   }, async (request, reply) => {
-    webhooks.remove(request.params.id);
+    await webhooks.remove(request.params.id);
     return reply.code(204).send(null);
   });
 
@@ -94,7 +94,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { limit, cursor, status } = request.query;
     const after = decodeCursor(cursor, '-id');
-    const { data, total, lastId } = webhooks.deliveries(request.params.id, status, limit, after?.id);
+    const { data, total, lastId } = await webhooks.deliveries(request.params.id, status, limit, after?.id);
     return sendPage(request, reply, data, limit, total, lastId ? encodeCursor('-id', null, lastId) : null);
   });
 
@@ -110,7 +110,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 202: DeliverySchema, ...err(400, 404, 409) },
     },
   }, async (request, reply) => {
-    const delivery = webhooks.redeliver(request.params.id, request.params.deliveryId);
+    const delivery = await webhooks.redeliver(request.params.id, request.params.deliveryId);
     app.webhookDispatcher.wake();
     return reply.code(202).send(delivery);
   });

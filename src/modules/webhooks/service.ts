@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { Transactions } from '../../db/client.js';
 import { badRequest, conflict, notFound, unprocessable } from '../../errors.js';
 import type { Journal } from '../audit/journal.js';
 import type { DeliveryStatus, DeliveryView, WebhookRepository, WebhookRow } from './repository.js';
@@ -9,7 +10,7 @@ import { systemResolve, TargetError, vetTarget, type Resolve } from './url-guard
 export type WebhookDeps = {
   repo: WebhookRepository;
   journal: Journal;
-  tx: <T>(fn: () => T) => T;
+  tx: Transactions['tx'];
   now: () => Date;
   allowedHosts: readonly string[];
   resolve?: Resolve;
@@ -33,8 +34,8 @@ export function createWebhookService(deps: WebhookDeps) {
   const { repo, journal, tx } = deps;
   const iso = () => deps.now().toISOString();
 
-  function mustGet(id: string): WebhookRow {
-    const row = repo.get(id);
+  async function mustGet(id: string): Promise<WebhookRow> {
+    const row = await repo.get(id);
     if (!row) throw notFound('Webhook');
     return row;
   }
@@ -55,33 +56,35 @@ export function createWebhookService(deps: WebhookDeps) {
   const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
 
   return {
+    /** The target is vetted (DNS) before the transaction: no network I/O while it holds the write lock. */
     async create(input: NewWebhook): Promise<{ webhook: Webhook; secret: string }> {
       await checkTarget(input.url);
       const at = iso();
       const secret = newSecret();
-      const row = tx(() => {
-        const r = repo.insert({
+      const row = await tx(async () => {
+        const r = await repo.insert({
           id: ulid(), url: input.url, events: unique(input.events), secret, description: input.description || null, active: input.active, createdAt: at, updatedAt: at,
         });
-        journal.record({ resource: 'webhook', id: r.id, action: 'created' });
+        await journal.record({ resource: 'webhook', id: r.id, action: 'created' });
         return r;
       });
       return { webhook: toWebhook(row), secret };
     },
 
-    list(limit: number, afterId?: string) {
-      const rows = repo.list(limit + 1, afterId);
+    async list(limit: number, afterId?: string) {
+      const rows = await repo.list(limit + 1, afterId);
       const page = rows.slice(0, limit);
-      return { data: page.map(toWebhook), total: repo.count(), lastId: rows.length > limit ? page.at(-1)?.id : undefined };
+      return { data: page.map(toWebhook), total: await repo.count(), lastId: rows.length > limit ? page.at(-1)?.id : undefined };
     },
 
-    get: (id: string) => toWebhook(mustGet(id)),
+    get: async (id: string) => toWebhook(await mustGet(id)),
 
+    /** 404 before the URL check; the URL is vetted (DNS) outside the transaction, whose update answers 404 itself if the webhook went meanwhile. */
     async update(id: string, patch: WebhookPatch): Promise<Webhook> {
-      mustGet(id);
+      await mustGet(id);
       if (patch.url !== undefined) await checkTarget(patch.url);
-      return tx(() => {
-        const row = repo.update(id, {
+      return tx(async () => {
+        const row = await repo.update(id, {
           ...(patch.url !== undefined ? { url: patch.url } : {}),
           ...(patch.events !== undefined ? { events: unique(patch.events) } : {}),
           ...(patch.description !== undefined ? { description: patch.description || null } : {}),
@@ -89,34 +92,36 @@ export function createWebhookService(deps: WebhookDeps) {
           updatedAt: iso(),
         });
         if (!row) throw notFound('Webhook');
-        journal.record({ resource: 'webhook', id, action: 'updated' });
+        await journal.record({ resource: 'webhook', id, action: 'updated' });
         return toWebhook(row);
       });
     },
 
-    remove(id: string): void {
-      tx(() => {
-        if (!repo.delete(id)) throw notFound('Webhook');
-        journal.record({ resource: 'webhook', id, action: 'deleted' });
+    remove(id: string): Promise<void> {
+      return tx(async () => {
+        if (!(await repo.delete(id))) throw notFound('Webhook');
+        await journal.record({ resource: 'webhook', id, action: 'deleted' });
       });
     },
 
-    deliveries(id: string, status: DeliveryStatus | undefined, limit: number, beforeId?: string) {
-      mustGet(id);
-      const rows = repo.listDeliveries(id, status, limit + 1, beforeId);
+    async deliveries(id: string, status: DeliveryStatus | undefined, limit: number, beforeId?: string) {
+      await mustGet(id);
+      const rows = await repo.listDeliveries(id, status, limit + 1, beforeId);
       const page = rows.slice(0, limit);
-      return { data: page.map(toDelivery), total: repo.countDeliveries(id, status), lastId: rows.length > limit ? page.at(-1)?.id : undefined };
+      return { data: page.map(toDelivery), total: await repo.countDeliveries(id, status), lastId: rows.length > limit ? page.at(-1)?.id : undefined };
     },
 
     /** Sends a finished delivery again (same event id, so receivers can de-duplicate): pending, due now. */
-    redeliver(id: string, deliveryId: string): Delivery {
-      mustGet(id);
-      const current = repo.getDelivery(id, deliveryId);
-      if (!current) throw notFound('Delivery');
-      if (!repo.requeue(id, deliveryId, iso())) {
-        throw conflict('delivery-in-progress', `The delivery is ${current.status}; only a succeeded or dead delivery can be sent again`);
-      }
-      return toDelivery(repo.getDelivery(id, deliveryId)!);
+    redeliver(id: string, deliveryId: string): Promise<Delivery> {
+      return tx(async () => {
+        await mustGet(id);
+        const current = await repo.getDelivery(id, deliveryId);
+        if (!current) throw notFound('Delivery');
+        if (!(await repo.requeue(id, deliveryId, iso()))) {
+          throw conflict('delivery-in-progress', `The delivery is ${current.status}; only a succeeded or dead delivery can be sent again`);
+        }
+        return toDelivery((await repo.getDelivery(id, deliveryId))!);
+      });
     },
 
     /** The outbox, for the dispatcher. */
