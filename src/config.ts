@@ -57,6 +57,11 @@ const ConfigSchema = z.object({
     .default('file:./data/broadsheet.db')
     .refine((v) => !/^postgres(ql)?:/.test(v), 'PostgreSQL is not supported yet: use a SQLite file path'),
   MEDIA_DIR: z.string().min(1).default('./data/media'),
+  MEDIA_S3_BUCKET: z.string().min(1).max(255).optional(),
+  MEDIA_S3_PREFIX: z.string().max(500).default('').refine((v) => !v.startsWith('/'), 'MEDIA_S3_PREFIX must not start with /'),
+  MEDIA_S3_REGION: z.string().min(1).default('us-east-1'),
+  MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'MEDIA_S3_ENDPOINT must be an http(s) URL' }).optional(),
+  MEDIA_S3_FORCE_PATH_STYLE: bool('MEDIA_S3_FORCE_PATH_STYLE').default(false),
   SITE_URL: z
     .url({ protocol: /^https?$/, message: 'SITE_URL must be an http(s) URL' })
     .default('http://localhost:3000')
@@ -105,6 +110,16 @@ export type Config = Readonly<{
   host: string;
   databaseFile: string;
   mediaDir: string;
+  /**
+   * Media bytes in this S3 bucket (src/modules/media/storage.ts) instead of under `mediaDir`, which then only
+   * stages uploads. Keys start with `mediaS3Prefix`; credentials come from the AWS SDK's default provider chain.
+   */
+  mediaS3Bucket: string | undefined;
+  mediaS3Prefix: string;
+  mediaS3Region: string;
+  /** An S3-compatible service (MinIO, R2, …); unset: AWS. Many of them need `mediaS3ForcePathStyle`. */
+  mediaS3Endpoint: string | undefined;
+  mediaS3ForcePathStyle: boolean;
   siteUrl: string;
   /** Public base URL of this API, for links to its own files (media). */
   apiUrl: string;
@@ -165,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.HOST,
     databaseFile: c.DATABASE_URL.replace(/^file:/, ''),
     mediaDir: c.MEDIA_DIR,
+    mediaS3Bucket: c.MEDIA_S3_BUCKET,
+    mediaS3Prefix: c.MEDIA_S3_PREFIX,
+    mediaS3Region: c.MEDIA_S3_REGION,
+    mediaS3Endpoint: c.MEDIA_S3_ENDPOINT,
+    mediaS3ForcePathStyle: c.MEDIA_S3_FORCE_PATH_STYLE,
     siteUrl: c.SITE_URL,
     apiUrl: c.API_URL,
     adminApiKey: c.ADMIN_API_KEY,

@@ -87,7 +87,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   // Modules that extend articles (media, disclaimers, related links) plug into these.
   const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], derivedColumns: [], referenceChecks: [], journal };
   const articles = createArticleService(articleDeps);
-  const media = createMediaService({ journal, repo: mediaRepo, store: createMediaStore(config.mediaDir), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
+  const media = createMediaService({ journal, repo: mediaRepo, store: createMediaStore(config), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
   articleDeps.afterWrite.push((row) => media.indexArticle(row));
   articleDeps.derivedColumns.push((content) => media.articleColumns(content));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { z } from 'zod';
 import { badRequest } from '../../errors.js';
@@ -8,7 +8,7 @@ import type { MediaStore } from './storage.js';
 
 /**
  * Image renditions: a pure planner (query + the original's metadata → exact output geometry, format,
- * cache key) and a small service that renders a plan with sharp once and keeps it on disk.
+ * cache key) and a small service that renders a plan with sharp once and keeps it in the media store.
  *
  * Rules the contract leaves open, decided here:
  * - every parameter needs `w`, and `w` must be a configured width: the allow-list bounds the variants;
@@ -157,10 +157,10 @@ export function planRendition(src: Source, q: RenditionQuery, accept: string | u
   return { width, height, format, mimeType: MIME[format], quality, crop, negotiated, key, name: `${hash}.${EXT[format]}`, etag: `"${hash}"` };
 }
 
-/** Runs a plan on the original file. */
-export async function render(path: string, plan: RenditionPlan): Promise<Buffer> {
+/** Runs a plan on the original (its bytes, or a file path). */
+export async function render(original: Buffer | string, plan: RenditionPlan): Promise<Buffer> {
   // autoOrient first: the stored width/height and the focal point are in displayed (EXIF-rotated) orientation.
-  let img = sharp(path, { limitInputPixels: 268_402_689, autoOrient: true }).timeout({ seconds: 30 });
+  let img = sharp(original, { limitInputPixels: 268_402_689, autoOrient: true }).timeout({ seconds: 30 });
   if (plan.crop.kind === 'extract') img = img.extract(plan.crop.region);
   img = img.resize(plan.width, plan.height, plan.crop.kind === 'attention' ? { fit: 'cover', position: sharp.strategy.attention } : { fit: 'fill' });
   const quality = plan.quality ?? undefined;
@@ -172,7 +172,7 @@ export async function render(path: string, plan: RenditionPlan): Promise<Buffer>
   }
 }
 
-/** Renders on first request, then serves from MEDIA_DIR/renditions; one render per rendition at a time. */
+/** Renders on first request, then serves from the store's rendition cache; one render per rendition at a time. */
 export function createRenditionService(deps: { store: MediaStore; widths: readonly number[] }) {
   const { store } = deps;
   const inflight = new Map<string, Promise<Buffer>>();
@@ -180,13 +180,13 @@ export function createRenditionService(deps: { store: MediaStore; widths: readon
   return {
     plan: (src: Source, q: RenditionQuery, accept: string | undefined) => planRendition(src, q, accept, deps.widths),
 
-    async load(src: Source, plan: RenditionPlan): Promise<{ body: Buffer | ReadStream; size: number }> {
+    async load(src: Source, plan: RenditionPlan): Promise<{ body: Buffer | Readable; size: number }> {
       const cached = await store.openRendition(src.sha256, plan.name);
       if (cached) return { body: cached.stream, size: cached.size };
       let pending = inflight.get(plan.key);
       if (!pending) {
         pending = (async () => {
-          const bytes = await render(store.pathOf(src.sha256), plan);
+          const bytes = await render(await store.readOriginal(src.sha256), plan);
           await store.writeRendition(src.sha256, plan.name, bytes);
           return bytes;
         })().finally(() => inflight.delete(plan.key));
