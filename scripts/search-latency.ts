@@ -166,8 +166,8 @@ async function main() {
       await batch(i, Math.min(N, i + 500));
       if (process.stdout.isTTY) process.stdout.write(`\rseeded ${Math.min(N, i + 500)}/${N}`);
     }
-    app.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    app.db.sqlite.exec('ANALYZE');
+    app.db.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
+    app.db.sqlite!.exec('ANALYZE');
     const seeded = performance.now() - start;
     if (process.stdout.isTTY) process.stdout.write('\n');
 

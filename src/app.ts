@@ -5,9 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import { dataVersionReader, openDb, type DbHandle } from './db/client.js';
-import { checkDatabase } from './db/self-check.js';
-import { runMigrations } from './db/migrate.js';
+import type { DbHandle } from './db/client.js';
+import { openDatabase, type Database } from './db/database.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerCors, registerHttpCache } from './http/cache.js';
@@ -42,8 +41,8 @@ declare module 'fastify' {
     /** The clock every rule reads (tests inject their own). */
     clock: () => Date;
     /** True when the database answers. */
-    ping: () => boolean;
-    db: DbHandle;
+    ping: () => Promise<boolean>;
+    db: Database;
   }
 }
 
@@ -80,15 +79,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const handle = options.db ?? openDb(config.databaseFile, config.dbSynchronous);
-  // Refuses to start when the pragmas the durability promise rests on did not take (README, Durability).
-  checkDatabase(handle.sqlite, config.dbSynchronous);
-  runMigrations(handle.db);
-  // Planner statistics (ANALYZE where they are missing or stale): without them SQLite reads "id IN (…) and
-  // live" through the live-articles index instead of the primary key (bench/results/profiles).
-  handle.sqlite.pragma('optimize=0x10002');
+  const database = await openDatabase(config, options.db);
   const clock = options.now ?? (() => new Date());
-  const services = createServices(handle, config, clock);
+  const services = createServices(database, config, clock);
   if (config.adminApiKey && (await services.apiKeys.ensureBootstrapAdmin(config.adminApiKey))) {
     app.log.info('created the admin API key from ADMIN_API_KEY');
   }
@@ -96,7 +89,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const responseCache = config.responseCache
     ? createResponseCache({
       maxBytes: config.responseCacheMaxBytes, ttlSeconds: config.responseCacheTtlSeconds, clock,
-      dataVersion: dataVersionReader(handle.sqlite),
+      dataVersion: database.dataVersion,
       sourcesOf: (id) => services.relatedLinks.sourcesOf(id),
       nextPublicationAfter: (now) => services.articles.nextPublicationAfter(now),
     })
@@ -106,17 +99,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('config', config);
   app.decorate('services', services);
   app.decorate('clock', clock);
-  app.decorate('db', handle);
-  app.decorate('ping', () => {
-    try {
-      return handle.sqlite.prepare('select 1 as ok').get() !== undefined;
-    } catch {
-      return false;
-    }
-  });
-  app.addHook('onClose', async () => {
-    if (!options.db) handle.sqlite.close();
-  });
+  app.decorate('db', database);
+  app.decorate('ping', () => database.ping());
+  app.addHook('onClose', async () => database.close());
   // After the database hook: onClose hooks run in reverse, so the dispatcher stops before the database closes.
   registerWebhookDispatcher(app, options.startDispatcher ?? true, options.dispatcher);
   app.addHook('onSend', async (request, reply) => {
@@ -129,7 +114,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerRequestContext(app);
   await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
-  registerIdempotency(app, handle.db, config.idempotencyTtlHours, services);
+  registerIdempotency(app, database.dialect, config.idempotencyTtlHours, services);
   await registerHttpCache(app, config, responseCache);
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never) });

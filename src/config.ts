@@ -55,7 +55,8 @@ const ConfigSchema = z.object({
     .string()
     .min(1)
     .default('file:./data/broadsheet.db')
-    .refine((v) => !/^postgres(ql)?:/.test(v), 'PostgreSQL is not supported yet: use a SQLite file path'),
+    .refine((v) => !/^postgres(ql)?:/.test(v) || URL.canParse(v), 'DATABASE_URL: not a valid postgres:// URL'),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   MEDIA_DIR: z.string().min(1).default('./data/media'),
   MEDIA_S3_BUCKET: z.string().min(1).max(255).optional(),
   MEDIA_S3_PREFIX: z.string().max(500).default('').refine((v) => !v.startsWith('/'), 'MEDIA_S3_PREFIX must not start with /'),
@@ -108,7 +109,12 @@ const ConfigSchema = z.object({
 export type Config = Readonly<{
   port: number;
   host: string;
+  /** The SQLite file (or :memory:) when `databaseUrl` is not set. */
   databaseFile: string;
+  /** PostgreSQL (`DATABASE_URL=postgres://…`): several processes on one database (src/db/postgres.ts). */
+  databaseUrl: string | undefined;
+  /** Connections per process to PostgreSQL. */
+  pgPoolMax: number;
   mediaDir: string;
   /**
    * Media bytes in this S3 bucket (src/modules/media/storage.ts) instead of under `mediaDir`, which then only
@@ -178,7 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
-    databaseFile: c.DATABASE_URL.replace(/^file:/, ''),
+    databaseFile: /^postgres(ql)?:/.test(c.DATABASE_URL) ? '' : c.DATABASE_URL.replace(/^file:/, ''),
+    databaseUrl: /^postgres(ql)?:/.test(c.DATABASE_URL) ? c.DATABASE_URL : undefined,
+    pgPoolMax: c.PG_POOL_MAX,
     mediaDir: c.MEDIA_DIR,
     mediaS3Bucket: c.MEDIA_S3_BUCKET,
     mediaS3Prefix: c.MEDIA_S3_PREFIX,

@@ -1,7 +1,6 @@
 import type { Config } from './config.js';
-import { createTransactions, statisticsRefresher, type DbHandle } from './db/client.js';
+import type { Database } from './db/database.js';
 import type { AuthorRow, SectionRow, TagRow } from './db/rows.js';
-import { authors, sections, tags } from './db/schema.js';
 import { unprocessable } from './errors.js';
 import { markIdempotentWrite } from './http/idempotency.js';
 import { createJournal } from './modules/audit/journal.js';
@@ -29,31 +28,26 @@ import { createWebhookRepository } from './modules/webhooks/repository.js';
 import { createWebhookService } from './modules/webhooks/service.js';
 
 /** The composition root: repositories over the one database handle, and the services over them. */
-export function createServices({ db, sqlite }: DbHandle, config: Config, now: () => Date) {
-  // Writes take the write lock at BEGIN (IMMEDIATE), waiting for it up to busy_timeout. A deferred transaction
-  // that reads first and writes second fails at once with SQLITE_BUSY when another process on the same file
-  // committed in between (SQLite cannot upgrade a stale snapshot, and no busy handler runs for it): measured,
-  // 95 of 320 concurrent creates through two processes answered 500 before this.
-  // Read-only snapshots (search: ranking, rows and total from one state) are deferred: they need no lock.
-  const transactions = createTransactions(sqlite);
+export function createServices(database: Database, config: Config, now: () => Date) {
+  // Transactions and SQL come from the database (src/db/database.ts): SQLite in-process or PostgreSQL.
+  const { transactions, dialect: d } = database;
   const { tx, readTx } = transactions;
   const repository = transactions.repository;
-  const journalRepo = repository(createJournalRepository(db));
+  const journalRepo = repository(createJournalRepository(d));
   const journal = createJournal(journalRepo, now);
   const paths: Record<string, string> = { article: 'articles', media: 'media', disclaimer: 'disclaimers', author: 'authors', section: 'sections', tag: 'tags', 'api-key': 'api-keys', webhook: 'webhooks' };
-  journal.onRecord.push(async (w) => markIdempotentWrite(db, `/v1/${paths[w.resource]}/${w.id}`));
-  const refreshStatistics = statisticsRefresher(sqlite);
-  journal.onRecord.push(async () => refreshStatistics());
-  const articleRepo = repository(createArticleRepository(db));
-  const sectionRepo = repository(createSluggedRepository<SectionRow>(db, sections));
+  journal.onRecord.push(async (w) => markIdempotentWrite(d, `/v1/${paths[w.resource]}/${w.id}`));
+  journal.onRecord.push(() => database.onWrite());
+  const articleRepo = repository(createArticleRepository(d));
+  const sectionRepo = repository(createSluggedRepository<SectionRow>(d, d.tables.sections));
 
-  const tagService = createSluggedService(repository(createSluggedRepository<TagRow>(db, tags)), {
+  const tagService = createSluggedService(repository(createSluggedRepository<TagRow>(d, d.tables.tags)), {
     label: 'Tag', resource: 'tag',
     blockDelete: async (id) => ((await articleRepo.tagInUse(id)) ? 'The tag is used by articles; remove it from them first' : undefined),
   }, now, { journal, tx });
 
-  const mediaRepo = repository(createMediaRepository(db));
-  const authorService = createSluggedService(repository(createSluggedRepository<AuthorRow>(db, authors)), {
+  const mediaRepo = repository(createMediaRepository(d));
+  const authorService = createSluggedService(repository(createSluggedRepository<AuthorRow>(d, d.tables.authors)), {
     check: async (next) =>
       next.imageMediaId && (await mediaRepo.existing([next.imageMediaId])).size === 0
         ? unprocessable('unknown-reference', 'The author image does not exist', [{ pointer: '/body/imageMediaId', message: 'no such media', code: 'unknown-reference' }])
@@ -92,9 +86,9 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
   articleDeps.derivedColumns.push((content) => media.articleColumns(content));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);
-  const disclaimers = createDisclaimerService({ repo: repository(createDisclaimerRepository(db)), tx, now, articles, sections: sectionService, journal });
+  const disclaimers = createDisclaimerService({ repo: repository(createDisclaimerRepository(d)), tx, now, articles, sections: sectionService, journal });
   articleDeps.expanders.disclaimers = (page) => disclaimers.expand(page);
-  const relatedLinks = createRelatedLinkService({ repo: repository(createRelatedLinkRepository(db)), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
+  const relatedLinks = createRelatedLinkService({ repo: repository(createRelatedLinkRepository(d)), articles, tx, now, siteUrl: config.siteUrl, lookupMedia: (ids) => media.getMany(ids) });
   // Three queries for the whole page: the links of every article, their targets, the targets' hero media.
   articleDeps.expanders.related = async (page, viewer) => {
     const byArticle = await relatedLinks.forArticles(page.map((a) => a.id), viewer);
@@ -106,7 +100,7 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     /** Direct statements outside a repository (Idempotency-Key records) wait for an open transaction through this. */
     outside: transactions.outside,
     ...taxonomy,
-    apiKeys: createApiKeyService(repository(createApiKeyRepository(db)), now, journal, tx),
+    apiKeys: createApiKeyService(repository(createApiKeyRepository(d)), now, journal, tx),
     journal,
     auditLog: journalRepo,
     articles,
@@ -114,11 +108,11 @@ export function createServices({ db, sqlite }: DbHandle, config: Config, now: ()
     disclaimers,
     relatedLinks,
     feeds: createFeedService({
-      repo: repository(createFeedRepository(db)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
+      repo: repository(createFeedRepository(d)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps),
       now, siteUrl: config.siteUrl, apiUrl: config.apiUrl, siteName: config.siteName,
     }),
-    webhooks: createWebhookService({ repo: repository(createWebhookRepository(db)), journal, tx, now, allowedHosts: config.webhookAllowedHosts }),
-    search: createSearchService({ repo: repository(createSearchRepository(db)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx: readTx }),
+    webhooks: createWebhookService({ repo: repository(createWebhookRepository(d)), journal, tx, now, allowedHosts: config.webhookAllowedHosts }),
+    search: createSearchService({ repo: repository(createSearchRepository(d)), present: (rows, include, viewer) => presentArticles(rows, include, viewer, articleDeps), tx: readTx }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Test } from 'tap';
 import { buildApp } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
@@ -16,7 +17,21 @@ export type TestApp = {
   req: (opts: InjectOptions) => Promise<{ status: number; headers: Record<string, unknown>; body: any; raw: string }>;
 };
 
-/** A fresh app on an in-memory database with an injectable clock, closed when the test ends. */
+/** Whether this run is on PostgreSQL (`DB=postgres npm test`): each app then gets a fresh schema of its own. */
+export const onPostgres = process.env.DB === 'postgres';
+
+/**
+ * The database settings of a fresh test app: an in-memory SQLite database, or under `DB=postgres` a fresh
+ * schema on the local PostgreSQL (test/postgres.ts) and how to drop it once the app has closed.
+ */
+export async function testDatabase(): Promise<{ settings: Partial<Config>; drop(): Promise<void> }> {
+  if (!onPostgres) return { settings: {}, drop: async () => undefined };
+  const { createSchema } = await import('./postgres.js');
+  const schema = await createSchema();
+  return { settings: { databaseUrl: schema.url, databaseFile: '' }, drop: schema.drop };
+}
+
+/** A fresh app on a fresh database with an injectable clock, closed when the test ends. */
 export async function build(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
   const clock = {
     now: new Date('2026-01-15T12:00:00.000Z'),
@@ -24,9 +39,15 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
     advance(ms: number) { this.now = new Date(this.now.getTime() + ms); },
   };
   const mediaDir = mkdtempSync(join(tmpdir(), 'bs-media-'));
-  const app = await buildApp(testConfig({ mediaDir, ...overrides }), { now: () => clock.now });
+  const database = await testDatabase();
+  const app = await buildApp(testConfig({ mediaDir, ...database.settings, ...overrides }), { now: () => clock.now })
+    .catch(async (err: unknown) => {
+      await database.drop();
+      throw err;
+    });
   t.teardown(async () => {
     await app.close();
+    await database.drop();
     rmSync(mediaDir, { recursive: true, force: true });
   });
   const adminKey = (await app.services.apiKeys.create('test admin', 'admin')).secret;
@@ -64,22 +85,37 @@ export const para = (id: string, text: string) => ({ type: 'paragraph', id, chil
  * PRAGMAs are not counted: the response cache's cross-process check runs one now and then.
  */
 export function countStatements(t: Test, app: FastifyInstance) {
-  const sqlite = app.db.sqlite;
-  type Run = (this: { database: unknown; source: string }, ...args: unknown[]) => unknown;
-  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<string, Run>;
-  const methods = ['all', 'get', 'run', 'iterate'] as const;
-  const originals = methods.map((m) => proto[m]!);
   let n = 0;
-  methods.forEach((m, i) => {
-    const original = originals[i]!;
-    proto[m] = function (...args) {
-      if (this.database === sqlite && !/^\s*pragma/i.test(this.source)) n++;
+  const sqlite = app.db.sqlite;
+  if (sqlite) {
+    type Run = (this: { database: unknown; source: string }, ...args: unknown[]) => unknown;
+    const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<string, Run>;
+    const methods = ['all', 'get', 'run', 'iterate'] as const;
+    const originals = methods.map((m) => proto[m]!);
+    methods.forEach((m, i) => {
+      const original = originals[i]!;
+      proto[m] = function (...args) {
+        if (this.database === sqlite && !/^\s*pragma/i.test(this.source)) n++;
+        return original.apply(this, args);
+      };
+    });
+    t.teardown(() => {
+      methods.forEach((m, i) => { proto[m] = originals[i]!; });
+    });
+  } else {
+    // PostgreSQL: every query a connection sends, but transaction control and the cross-process write signal.
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const first = args[0];
+      const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text ?? '';
+      if (!/^\s*(begin|commit|rollback|select pg_notify|listen|set )/i.test(text)) n++;
       return original.apply(this, args);
     };
-  });
-  t.teardown(() => {
-    methods.forEach((m, i) => { proto[m] = originals[i]!; });
-  });
+    t.teardown(() => {
+      proto.query = original;
+    });
+  }
   return {
     get n() { return n; },
     reset() { n = 0; },

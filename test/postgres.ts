@@ -42,17 +42,38 @@ export type PgSchema = {
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
 };
 
-/** A fresh, empty schema (`CREATE SCHEMA t_<random>`), dropped with everything in it when `t` ends. */
-export async function freshSchema(t: Test, url = PG_URL): Promise<PgSchema> {
+/** A fresh, empty schema and how to drop it (with everything in it); `freshSchema` drops it when a test ends. */
+export async function createSchema(url = PG_URL): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(url);
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${name}`);
+  try {
+    await admin.query(`CREATE SCHEMA ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: withSearchPath(url, name),
+    async drop() {
+      const c = new pg.Client(url);
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA ${name} CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh, empty schema (`CREATE SCHEMA t_<random>`), dropped with everything in it when `t` ends. */
+export async function freshSchema(t: Test, url = PG_URL): Promise<PgSchema> {
+  const { name, drop } = await createSchema(url);
   const pools: pg.Pool[] = [];
   t.teardown(async () => {
     await Promise.all(pools.map((p) => p.end()));
-    await admin.query(`DROP SCHEMA ${name} CASCADE`);
-    await admin.end();
+    await drop();
   });
   const scoped = withSearchPath(url, name);
   const pool = (max = 4) => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createTransactions, openDb } from '../db/client.js';
+import { sqliteDialect } from '../db/dialect.js';
 import { runMigrations } from '../db/migrate.js';
 import { createApiKeyRepository } from '../modules/api-keys/repository.js';
 import { createApiKeyService, type Role } from '../modules/api-keys/service.js';
@@ -14,7 +15,7 @@ if (values.role !== 'editor' && values.role !== 'admin') {
 const config = loadConfig();
 const handle = openDb(config.databaseFile, config.dbSynchronous);
 runMigrations(handle.db);
-const repo = createTransactions(handle.sqlite).repository(createApiKeyRepository(handle.db));
+const repo = createTransactions(handle.sqlite).repository(createApiKeyRepository(sqliteDialect(handle.db)));
 const { row, secret } = await createApiKeyService(repo, () => new Date()).create(values.name ?? `${values.role} key (cli)`, values.role as Role);
 handle.sqlite.close();
 process.stdout.write(`Created ${row.role} key ${row.id} (${row.prefix}…). Secret, shown once:\n${secret}\n`);

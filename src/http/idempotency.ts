@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import type { Db, Transactions } from '../db/client.js';
-import { idempotencyKeys } from '../db/schema.js';
+import type { Transactions } from '../db/client.js';
+import type { Dialect } from '../db/dialect.js';
 import { AppError, badRequest } from '../errors.js';
 import { currentRequest } from './request-context.js';
 
@@ -21,8 +21,9 @@ const KEPT_HEADERS = ['content-type', 'location', 'etag'];
  * The key is marked "committed" inside the transaction of the write it protects (through the journal),
  * so a crash after the write can never let a retry write twice.
  */
-export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: number, { tx, outside }: Pick<Transactions, 'tx' | 'outside'>) {
-  const t = idempotencyKeys;
+export function registerIdempotency(app: FastifyInstance, d: Dialect, ttlHours: number, { tx, outside }: Pick<Transactions, 'tx' | 'outside'>) {
+  const { db } = d;
+  const t = d.tables.idempotencyKeys;
   const now = () => app.clock().toISOString();
 
   app.addHook('preHandler', async (request, reply) => {
@@ -37,11 +38,11 @@ export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: numb
     const at = now();
 
     const found = await tx(async () => {
-      db.delete(t).where(and(eq(t.principal, principal), eq(t.key, key), lt(t.expiresAt, at))).run();
-      const row = db.select().from(t).where(and(eq(t.principal, principal), eq(t.key, key))).get();
+      await d.run(db.delete(t).where(and(eq(t.principal, principal), eq(t.key, key), lt(t.expiresAt, at))));
+      const row = await d.get(db.select().from(t).where(and(eq(t.principal, principal), eq(t.key, key))));
       if (!row) {
         const expiresAt = new Date(Date.parse(at) + ttlHours * 3_600_000).toISOString();
-        db.insert(t).values({ principal, key, method: request.method, path: request.url, requestHash: hash, state: 'in-flight', createdAt: at, expiresAt }).run();
+        await d.run(db.insert(t).values({ principal, key, method: request.method, path: request.url, requestHash: hash, state: 'in-flight', createdAt: at, expiresAt }));
       }
       return row;
     });
@@ -69,12 +70,12 @@ export function registerIdempotency(app: FastifyInstance, db: Db, ttlHours: numb
     const where = and(eq(t.principal, idem.principal), eq(t.key, idem.key));
     if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
       // Nothing reliable to replay: the client may try again.
-      await outside(() => db.delete(t).where(and(where, eq(t.state, 'in-flight'))).run());
+      await outside(() => d.run(db.delete(t).where(and(where, eq(t.state, 'in-flight')))));
       return payload;
     }
     const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])));
     const body = withoutSecret(payload.toString());
-    await outside(() => db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body }).where(where).run());
+    await outside(() => d.run(db.update(t).set({ state: 'complete', status: reply.statusCode, headers, body }).where(where)));
     return payload;
   });
 }
@@ -98,11 +99,11 @@ function withoutSecret(body: string): string {
 }
 
 /** Journal hook: marks the request's key as committed inside the write's own transaction. */
-export function markIdempotentWrite(db: Db, location: string): void {
+export async function markIdempotentWrite(d: Dialect, location: string): Promise<void> {
   const idem = currentRequest()?.idempotency;
   if (!idem || idem.replayed) return;
-  db.update(idempotencyKeys)
+  const t = d.tables.idempotencyKeys;
+  await d.run(d.db.update(t)
     .set({ state: 'committed', headers: { location } })
-    .where(and(eq(idempotencyKeys.principal, idem.principal), eq(idempotencyKeys.key, idem.key), eq(idempotencyKeys.state, 'in-flight')))
-    .run();
+    .where(and(eq(t.principal, idem.principal), eq(t.key, idem.key), eq(t.state, 'in-flight'))));
 }

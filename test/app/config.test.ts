@@ -59,7 +59,8 @@ t.test('bad values throw a ConfigError naming the variable', async (t) => {
     { SEED_DEMO: 'maybe' },
     { MEDIA_MAX_BYTES: '-5' },
     { ADMIN_API_KEY: 'short' },
-    { DATABASE_URL: 'postgres://u@h/db' },
+    { DATABASE_URL: 'postgres://[not a host' },
+    { PG_POOL_MAX: '0' },
   ];
   for (const env of cases) {
     const [name, value] = Object.entries(env)[0]!;

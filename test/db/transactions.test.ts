@@ -79,3 +79,22 @@ t.test('work scheduled inside a transaction that outlives it is outside the next
   }).catch(() => undefined);
   t.same(await late, ['first'], 'the late read waited for the second transaction and did not see its row');
 });
+
+t.test('a repository call that awaits between its statements is not entered by a transaction', async (t) => {
+  const { t: txs, sqlite } = setup();
+  const repo = txs.repository({
+    async twice() {
+      const count = () => (sqlite.prepare('select count(*) as n from notes').get() as { n: number }).n;
+      const first = count();
+      await sleep(20);
+      return [first, count()];
+    },
+  });
+  const reading = repo.twice();
+  const writing = txs.tx(async () => {
+    sqlite.prepare("insert into notes (text) values ('x')").run();
+  });
+  t.same(await reading, [0, 0], 'both statements saw the same state');
+  await writing;
+  t.same(await repo.twice(), [1, 1]);
+});

@@ -160,8 +160,8 @@ t.test('SQL and FTS metacharacters in every string field of article create and p
     }
   }
   t.same(failures, [], 'every payload is refused with a 4xx or stored and read back verbatim');
-  t.equal(app.db.sqlite.pragma('integrity_check', { simple: true }), 'ok', 'the database is intact');
-  t.equal((app.db.sqlite.prepare('select count(*) as n from api_keys').get() as { n: number }).n, 3, 'and no table was touched');
+  t.equal(app.db.sqlite!.pragma('integrity_check', { simple: true }), 'ok', 'the database is intact');
+  t.equal((app.db.sqlite!.prepare('select count(*) as n from api_keys').get() as { n: number }).n, 3, 'and no table was touched');
 });
 
 t.test('metacharacters in every list filter, slug, sort and search never error and never match everything (cases 22, 23, 28)', async (t) => {
@@ -330,7 +330,7 @@ t.test('mass assignment: read-only and privileged fields in a body are refused, 
   t.same(failures, [], 'each one is a 400 naming the field');
   const after = (await req({ method: 'GET', url: `/v1/articles/${fx.live[0].id}`, headers: editor })).body;
   t.same({ revision: after.revision, status: after.status, publishedAt: after.publishedAt, id: after.id }, { revision: before.revision, status: before.status, publishedAt: before.publishedAt, id: before.id }, 'the article is unchanged');
-  t.equal((app.db.sqlite.prepare("select count(*) as n from api_keys where role = 'admin'").get() as { n: number }).n, 1, 'no key became an admin');
+  t.equal((app.db.sqlite!.prepare("select count(*) as n from api_keys where role = 'admin'").get() as { n: number }).n, 1, 'no key became an admin');
 });
 
 t.test('prototype-poisoning JSON bodies are refused and pollute nothing (case 25)', async (t) => {
@@ -609,7 +609,7 @@ t.test('javascript:, data:, vbscript: and look-alike URLs are refused everywhere
     }
     t.notOk(/javascript:|data:|vbscript:/i.test(html), 'no dangerous scheme anywhere in the rendered HTML');
   }
-  t.equal((app.db.sqlite.prepare("select count(*) as n from articles where body like '%javascript:%' or body like '%vbscript:%' or body like '%data:text%'").get() as { n: number }).n, 0, 'nothing dangerous was stored');
+  t.equal((app.db.sqlite!.prepare("select count(*) as n from articles where body like '%javascript:%' or body like '%vbscript:%' or body like '%data:text%'").get() as { n: number }).n, 0, 'nothing dangerous was stored');
 });
 
 t.test('captions, alt text, titles, labels and notices are plain text: markup round-trips literally (case 32)', async (t) => {

@@ -120,7 +120,7 @@ t.test('/health and /ready', async (t) => {
 
 t.test('/ready → 503 problem when the database is gone', async (t) => {
   const { req, app } = await build(t);
-  app.db.sqlite.close();
+  app.db.sqlite!.close();
   const res = await req({ method: 'GET', url: '/ready' });
   assertProblem(t, res, 503, 'not-ready', '/ready');
   t.equal((await req({ method: 'GET', url: '/health' })).status, 200, 'liveness does not depend on the database');

@@ -174,7 +174,7 @@ t.test('sitemap.xml: an index over 50,000 URLs', async (t) => {
   const a = (await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Seed' } })).body;
   await req({ method: 'POST', url: `/v1/articles/${a.id}/publish`, headers: editor });
   // 50,001 live copies of the seed, straight into the table (the HTTP API would take minutes).
-  const sqlite = app.app.db.sqlite;
+  const sqlite = app.app.db.sqlite!;
   const cols = (sqlite.prepare('select name from pragma_table_info(\'articles\')').all() as { name: string }[]).map((c) => c.name);
   const values = cols.map((c) => (c === 'id' || c === 'slug' ? `src.${c} || '-' || n.i` : `src.${c}`));
   sqlite.prepare(`insert into articles (${cols.join(', ')}) with recursive n(i) as (select 1 union all select i + 1 from n where i < 50001) select ${values.join(', ')} from n, articles src where src.id = ?`).run(a.id);

@@ -312,7 +312,7 @@ t.test('events survive a restart: written with the dispatcher stopped, delivered
   const a = (await first.inject({ method: 'POST', url: '/v1/articles', headers: admin, payload: { headline: 'Before the crash' } })).json();
   const b = (await first.inject({ method: 'POST', url: '/v1/articles', headers: admin, payload: { headline: 'Mid-delivery' } })).json();
   // b's delivery was claimed by a process that then died: its lease has run out.
-  first.db.sqlite.prepare(`update webhook_deliveries set status = 'delivering', attempts = 1, locked_until = '2000-01-01T00:00:00.000Z'
+  first.db.sqlite!.prepare(`update webhook_deliveries set status = 'delivering', attempts = 1, locked_until = '2000-01-01T00:00:00.000Z'
     where event_id = (select id from events where resource_id = ?)`).run(b.id);
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(r.hits.length, 0, 'nothing is sent while the dispatcher is stopped');

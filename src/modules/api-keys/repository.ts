@@ -1,34 +1,37 @@
 import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import { countRows, preparedOnce, type Db, type Async } from '../../db/client.js';
-import { apiKeys } from '../../db/schema.js';
+import { preparedOnce, type Async } from '../../db/client.js';
+import type { Dialect } from '../../db/dialect.js';
+import type { apiKeys } from '../../db/schema.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-export function createApiKeyRepository(db: Db) {
+export function createApiKeyRepository(d: Dialect) {
+  const { db } = d;
+  const { apiKeys } = d.tables;
   // Every authenticated request runs it: built and prepared once.
-  const activeByHash = preparedOnce(() => db.select().from(apiKeys).where(and(eq(apiKeys.hash, sql.placeholder('hash')), isNull(apiKeys.revokedAt))).prepare());
+  const activeByHash = preparedOnce(() => d.prepare(db.select().from(apiKeys).where(and(eq(apiKeys.hash, sql.placeholder('hash')), isNull(apiKeys.revokedAt)))));
   return {
-    insert(row: typeof apiKeys.$inferInsert): ApiKeyRow {
-      return db.insert(apiKeys).values(row).returning().get();
+    async insert(row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+      return (await d.get(db.insert(apiKeys).values(row).returning()))!;
     },
-    findActiveByHash(hash: string): ApiKeyRow | undefined {
+    async findActiveByHash(hash: string): Promise<ApiKeyRow | undefined> {
       return activeByHash().get({ hash });
     },
-    findByHash(hash: string): ApiKeyRow | undefined {
-      return db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+    async findByHash(hash: string): Promise<ApiKeyRow | undefined> {
+      return d.get(db.select().from(apiKeys).where(eq(apiKeys.hash, hash)));
     },
-    touch(id: string, at: string): void {
-      db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
+    async touch(id: string, at: string): Promise<void> {
+      await d.run(db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)));
     },
-    list(limit: number, after?: { key: string; id: string }): ApiKeyRow[] {
+    async list(limit: number, after?: { key: string; id: string }): Promise<ApiKeyRow[]> {
       const cond = after ? or(gt(apiKeys.createdAt, after.key), and(eq(apiKeys.createdAt, after.key), gt(apiKeys.id, after.id))) : undefined;
-      return db.select().from(apiKeys).where(and(isNull(apiKeys.revokedAt), cond)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).limit(limit).all();
+      return d.all(db.select().from(apiKeys).where(and(isNull(apiKeys.revokedAt), cond)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).limit(limit));
     },
-    countActive(): number {
-      return countRows(db, apiKeys, isNull(apiKeys.revokedAt));
+    async countActive(): Promise<number> {
+      return d.count(apiKeys, isNull(apiKeys.revokedAt));
     },
-    revoke(id: string, at: string): boolean {
-      return db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run().changes > 0;
+    async revoke(id: string, at: string): Promise<boolean> {
+      return (await d.run(db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))))) > 0;
     },
   };
 }

@@ -1,6 +1,8 @@
-import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
-import { countRows, inJsonArray, insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Db, type Async } from '../../db/client.js';
-import { articleAuthors, articleRevisions, articles, articleSlugs, articleTags, authors, corrections, sections, tags } from '../../db/schema.js';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Async } from '../../db/client.js';
+import type { SearchTerms } from '../../content/search.js';
+import type { Dialect, Tables } from '../../db/dialect.js';
+import type { articleAuthors, articles } from '../../db/schema.js';
 import { articleVisibleTo, preparedByViewer, visibleWhen, type Viewer } from '../../db/visibility.js';
 
 export type ArticleRow = typeof articles.$inferSelect;
@@ -17,25 +19,26 @@ export type ArticleFilter = {
   status?: 'draft' | 'scheduled' | 'published' | 'deleted' | undefined;
   publishedAfter?: string | undefined;
   publishedBefore?: string | undefined;
-  /** An FTS5 MATCH expression built by the caller from plain words (never raw user input). */
-  match?: string | undefined;
+  /** The words to search for, made by the caller from plain text (never raw user input); bound through `d.matchValue`. */
+  match?: SearchTerms | undefined;
 };
 
 export type SortSpec = { column: 'publishedAt' | 'updatedAt' | 'headline'; direction: 'asc' | 'desc' };
 
-// Drafts have no publishedAt; '' keeps them in one deterministic place of the order.
 // The bare column, so the (status, deleted_at, published_at, id) index gives the order without a sort.
-const sortKey = (column: SortSpec['column']): SQL =>
+// Drafts have no publishedAt: their NULL keys sort as SQLite sorts them (d.orderNullable, `after`).
+const sortKey = ({ articles }: Tables, column: SortSpec['column']): SQL =>
   column === 'publishedAt' ? sql`${articles.publishedAt}` : column === 'updatedAt' ? sql`${articles.updatedAt}` : sql`${articles.headline}`;
 
 /** Named values of the prepared list and count queries: the filter's own fields, `now`, the cursor, the limit. */
 const p = sql.placeholder;
 
 /**
- * Rows after the cursor (cursorKey, cursorId) in the list order. Drafts have no publishedAt: SQLite orders
- * NULL before every value, so NULL keys come first ascending and last descending.
+ * Rows after the cursor (cursorKey, cursorId) in the list order. Drafts have no publishedAt: the list orders
+ * NULL as SQLite does on both databases (d.orderNullable), before every value: NULL keys come first
+ * ascending and last descending.
  */
-function after(key: SQL, nullKey: boolean, desc: boolean, nullable: boolean): SQL {
+function after({ articles }: Tables, key: SQL, nullKey: boolean, desc: boolean, nullable: boolean): SQL {
   const cmp = sql.raw(desc ? '<' : '>');
   if (nullKey) {
     const sameNull = sql`(${key} is null and ${articles.id} ${cmp} ${p('cursorId')})`;
@@ -56,9 +59,10 @@ const filterKey = ({ anonymous, filter }: FilterShape) =>
 const listKey = (s: ListShape) => `${filterKey(s)}:${s.sort.column}:${s.sort.direction}:${s.cursor}`;
 
 /** The conditions of a filter shape; values come from placeholders named after the filter's fields. */
-function filterConditions({ anonymous, filter: f }: FilterShape): (SQL | undefined)[] {
+function filterConditions(d: Dialect, { anonymous, filter: f }: FilterShape): (SQL | undefined)[] {
+  const { articles, articleTags, articleAuthors, authors, sections, tags } = d.tables;
   return [
-    visibleWhen(anonymous),
+    visibleWhen(articles, anonymous),
     f.status === 'deleted' ? isNotNull(articles.deletedAt) : isNull(articles.deletedAt),
     f.status === 'draft' ? eq(articles.status, 'draft') : undefined,
     f.status === 'scheduled' ? and(eq(articles.status, 'published'), gt(articles.publishedAt, p('now'))) : undefined,
@@ -73,12 +77,22 @@ function filterConditions({ anonymous, filter: f }: FilterShape): (SQL | undefin
       : undefined,
     f.publishedAfter ? gte(articles.publishedAt, p('publishedAfter')) : undefined,
     f.publishedBefore ? lt(articles.publishedAt, p('publishedBefore')) : undefined,
-    f.match ? sql`${articles}.rowid in (select rowid from articles_fts where articles_fts match ${p('match')})` : undefined,
+    f.match ? d.textMatch(articles, 'match') : undefined,
   ];
 }
 
+/**
+ * The columns of an ArticleRow, for every read of whole rows: on PostgreSQL the table also has the `search`
+ * tsvector, which no reader needs (and would read with every row). On SQLite, the SQL of a plain select().
+ */
+export function articleColumns(articles: Tables['articles']) {
+  const columns: Partial<Record<string, unknown>> = { ...getTableColumns(articles) };
+  delete columns.search;
+  return columns as ReturnType<typeof getTableColumns<Tables['articles']>>;
+}
+
 /** The columns of an ArticleReadRow: the list and the by-slug read select these and map the raw rows by hand (readRow). */
-const READ_COLUMNS = {
+const readColumns = (articles: Tables['articles']) => ({
   id: articles.id, slug: articles.slug, headline: articles.headline, standfirst: articles.standfirst, kicker: articles.kicker,
   type: articles.type, status: articles.status, body: articles.body, hero: articles.hero, sectionId: articles.sectionId,
   bylineOverride: articles.bylineOverride, language: articles.language, canonicalUrl: articles.canonicalUrl, seo: articles.seo,
@@ -86,14 +100,15 @@ const READ_COLUMNS = {
   updatedAt: articles.updatedAt, firstPublishedAt: articles.firstPublishedAt, publishedAt: articles.publishedAt,
   contentUpdatedAt: articles.contentUpdatedAt, deletedAt: articles.deletedAt, wordCount: articles.wordCount,
   readingTimeMinutes: articles.readingTimeMinutes, excerpt: articles.excerpt,
-};
-/** Each column's position in a raw row (drizzle selects the fields in their key order). */
-const ix = Object.fromEntries(Object.keys(READ_COLUMNS).map((k, i) => [k, i])) as Record<keyof typeof READ_COLUMNS, number>;
+});
+type ReadColumns = ReturnType<typeof readColumns>;
+/** Each column's position in a raw row (drizzle selects the fields in their key order). readColumns only names the keys of its argument. */
+const ix = Object.fromEntries(Object.keys(readColumns({} as Tables['articles'])).map((k, i) => [k, i])) as Record<keyof ReadColumns, number>;
 const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
 type Raw = unknown[];
 type R = ArticleReadRow;
 /**
- * A raw row (`.values()`) of READ_COLUMNS → ArticleReadRow, by hand: drizzle's generic row mapping was a
+ * A raw row (SQLite's `Statement.raw`) of readColumns → ArticleReadRow, by hand: drizzle's generic row mapping was a
  * good part of an uncached list's CPU (bench/results/profiles). JSON columns are parsed as drizzle would.
  */
 const readRow = (r: Raw): ArticleReadRow => ({
@@ -112,138 +127,153 @@ const readRow = (r: Raw): ArticleReadRow => ({
  * The write path's statements, built and prepared once: drizzle builds the SQL again on every call, and
  * the relation inserts take their rows as one JSON array, so the SQL text does not change with the count.
  */
-function articleWriteStatements(db: Db) {
+function articleWriteStatements(d: Dialect) {
+  const { db } = d;
+  const { articles, articleSlugs, articleTags, articleAuthors, articleRevisions } = d.tables;
   const at = sql.placeholder;
   return {
-    insert: preparedOnce(() => db.insert(articles).values(insertPlaceholders(articles)).returning().prepare()),
+    insert: preparedOnce(() => d.prepare(db.insert(articles).values(insertPlaceholders(articles)).returning(articleColumns(articles)))),
     // '' as exceptId excludes nothing (ids are ULIDs).
-    slugInUse: preparedOnce(() => db.select({ id: articles.id }).from(articles).where(and(eq(articles.slug, at('slug')), ne(articles.id, at('exceptId')))).prepare()),
-    oldSlugInUse: preparedOnce(() => db.select({ id: articleSlugs.articleId }).from(articleSlugs).where(and(eq(articleSlugs.slug, at('slug')), ne(articleSlugs.articleId, at('exceptId')))).prepare()),
-    deleteTags: preparedOnce(() => db.delete(articleTags).where(eq(articleTags.articleId, at('articleId'))).prepare()),
-    // Position = index in the array (json_each's key).
-    insertTags: preparedOnce(() => db.insert(articleTags).select(sql`select ${at('articleId')}, value, key from json_each(${at('tagIds')})`).prepare()),
-    deleteAuthors: preparedOnce(() => db.delete(articleAuthors).where(eq(articleAuthors.articleId, at('articleId'))).prepare()),
-    insertAuthors: preparedOnce(() => db.insert(articleAuthors)
-      .select(sql`select ${at('articleId')}, value ->> '$.authorId', value ->> '$.role', key from json_each(${at('authors')})`).prepare()),
-    insertRevision: preparedOnce(() => db.insert(articleRevisions).values(insertPlaceholders(articleRevisions)).prepare()),
+    slugInUse: preparedOnce(() => d.prepare(db.select({ id: articles.id }).from(articles).where(and(eq(articles.slug, at('slug')), ne(articles.id, at('exceptId')))))),
+    oldSlugInUse: preparedOnce(() => d.prepare(db.select({ id: articleSlugs.articleId }).from(articleSlugs).where(and(eq(articleSlugs.slug, at('slug')), ne(articleSlugs.articleId, at('exceptId')))))),
+    deleteTags: preparedOnce(() => d.prepare(db.delete(articleTags).where(eq(articleTags.articleId, at('articleId'))))),
+    // Position = index in the array (the array's `key`).
+    insertTags: preparedOnce(() => d.prepare(db.insert(articleTags).select(sql`select ${at('articleId')}, value, key from ${d.jsonArray('tagIds')}`))),
+    deleteAuthors: preparedOnce(() => d.prepare(db.delete(articleAuthors).where(eq(articleAuthors.articleId, at('articleId'))))),
+    insertAuthors: preparedOnce(() => d.prepare(db.insert(articleAuthors)
+      .select(sql`select ${at('articleId')}, ${d.jsonField('authorId')}, ${d.jsonField('role')}, key from ${d.jsonArray('authors')}`))),
+    insertRevision: preparedOnce(() => d.prepare(db.insert(articleRevisions).values(insertPlaceholders(articleRevisions)))),
   };
 }
 
-export function createArticleRepository(db: Db) {
-  const writes = articleWriteStatements(db);
+export function createArticleRepository(d: Dialect) {
+  const { db } = d;
+  const t = d.tables;
+  const { articles, articleSlugs, articleTags, articleAuthors, articleRevisions, corrections } = t;
+  const ROW = articleColumns(articles);
+  const READ_COLUMNS = readColumns(articles);
+  const writes = articleWriteStatements(d);
   // The read path's queries, prepared once (see preparedOnce).
-  const byId = preparedByViewer((visible) => db.select().from(articles).where(and(eq(articles.id, sql.placeholder('id')), visible)).prepare());
-  const bySlug = preparedByViewer((visible) => db.select(READ_COLUMNS).from(articles).where(and(eq(articles.slug, sql.placeholder('slug')), visible)).prepare());
-  const tagsOf = preparedOnce(() => db.select().from(articleTags).where(inJsonArray(articleTags.articleId)).orderBy(asc(articleTags.position)).prepare());
-  const authorsOf = preparedOnce(() => db.select().from(articleAuthors).where(inJsonArray(articleAuthors.articleId)).orderBy(asc(articleAuthors.position)).prepare());
+  const byId = preparedByViewer(articles, (visible) => d.prepare(db.select(ROW).from(articles).where(and(eq(articles.id, sql.placeholder('id')), visible))));
+  const bySlug = preparedByViewer(articles, (visible) => d.prepare(db.select(READ_COLUMNS).from(articles).where(and(eq(articles.slug, sql.placeholder('slug')), visible))));
+  const tagsOf = preparedOnce(() => d.prepare(db.select().from(articleTags).where(d.inJsonArray(articleTags.articleId)).orderBy(asc(articleTags.position))));
+  const authorsOf = preparedOnce(() => d.prepare(db.select().from(articleAuthors).where(d.inJsonArray(articleAuthors.articleId)).orderBy(asc(articleAuthors.position))));
   const listQuery = preparedByShape(listKey, (s: ListShape) => {
-    const key = sortKey(s.sort.column);
+    const key = sortKey(t, s.sort.column);
     const descending = s.sort.direction === 'desc';
     // Live articles always have publishedAt: anonymous lists never need the NULL branch.
     const nullable = s.sort.column === 'publishedAt' && !s.anonymous;
-    const keyset = s.cursor === 'none' ? undefined : after(key, s.cursor === 'null', descending, nullable);
-    const order = descending ? [desc(key), desc(articles.id)] : [asc(key), asc(articles.id)];
-    return db.select(READ_COLUMNS).from(articles).where(and(...filterConditions(s), keyset)).orderBy(...order).limit(p('limit')).prepare();
+    const keyset = s.cursor === 'none' ? undefined : after(t, key, s.cursor === 'null', descending, nullable);
+    const direction = descending ? desc : asc;
+    // Only a key that can be NULL needs SQLite's NULL placement stated (on PostgreSQL it costs the index order).
+    const order = [nullable ? d.orderNullable(key, s.sort.direction) : direction(key), direction(articles.id)];
+    return d.prepare(db.select(READ_COLUMNS).from(articles).where(and(...filterConditions(d, s), keyset)).orderBy(...order).limit(p('limit')));
   });
-  const countQuery = preparedByShape(filterKey, (s: FilterShape) => db.select({ n: count() }).from(articles).where(and(...filterConditions(s))).prepare());
+  // The placeholders' values: the filter's fields, the search terms in the dialect's syntax.
+  const filterValues = (f: ArticleFilter) => ({ ...f, match: f.match && d.matchValue(f.match) });
+  const countQuery = preparedByShape(filterKey, (s: FilterShape) => d.prepare(db.select({ n: count() }).from(articles).where(and(...filterConditions(d, s)))));
   return {
     /** When the next scheduled article goes live (it becomes visible by comparison, with no write). */
-    nextPublicationAfter(now: string): string | undefined {
-      return db.select({ at: sql<string | null>`min(${articles.publishedAt})` }).from(articles)
-        .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now), isNull(articles.deletedAt))).get()?.at ?? undefined;
+    async nextPublicationAfter(now: string): Promise<string | undefined> {
+      const row = await d.get(db.select({ at: sql<string | null>`min(${articles.publishedAt})` }).from(articles)
+        .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now), isNull(articles.deletedAt))));
+      return row?.at ?? undefined;
     },
-    get(id: string, viewer: Viewer): ArticleRow | undefined {
+    async get(id: string, viewer: Viewer): Promise<ArticleRow | undefined> {
       return byId(viewer).get({ id, now: viewer.now });
     },
-    getBySlug(slug: string, viewer: Viewer): ArticleReadRow | undefined {
-      const [row] = bySlug(viewer).values({ slug, now: viewer.now }) as Raw[];
-      return row && readRow(row);
+    async getBySlug(slug: string, viewer: Viewer): Promise<ArticleReadRow | undefined> {
+      const q = bySlug(viewer);
+      const values = { slug, now: viewer.now };
+      // SQLite: raw rows mapped by hand; PostgreSQL: the selected object is already an ArticleReadRow.
+      const [row] = q.raw ? (await q.raw(values)).map(readRow) : await q.all(values);
+      return row;
     },
     /** The article that used to have this slug, if it is visible to the viewer. */
-    getByOldSlug(slug: string, viewer: Viewer): ArticleRow | undefined {
-      return db
-        .select({ a: articles })
+    async getByOldSlug(slug: string, viewer: Viewer): Promise<ArticleRow | undefined> {
+      const row = await d.get(db
+        .select({ a: ROW })
         .from(articleSlugs)
         .innerJoin(articles, eq(articles.id, articleSlugs.articleId))
-        .where(and(eq(articleSlugs.slug, slug), articleVisibleTo(viewer)))
-        .get()?.a;
+        .where(and(eq(articleSlugs.slug, slug), articleVisibleTo(articles, viewer))));
+      return row?.a;
     },
-    slugTaken(slug: string, exceptId?: string): boolean {
+    async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
       const values = { slug, exceptId: exceptId ?? '' };
-      return writes.slugInUse().get(values) !== undefined || writes.oldSlugInUse().get(values) !== undefined;
+      return (await writes.slugInUse().get(values)) !== undefined || (await writes.oldSlugInUse().get(values)) !== undefined;
     },
-    addOldSlug(slug: string, articleId: string, at: string): void {
-      db.insert(articleSlugs).values({ slug, articleId, createdAt: at }).onConflictDoNothing().run();
+    async addOldSlug(slug: string, articleId: string, at: string): Promise<void> {
+      await d.run(db.insert(articleSlugs).values({ slug, articleId, createdAt: at }).onConflictDoNothing());
     },
-    removeOldSlug(slug: string): void {
-      db.delete(articleSlugs).where(eq(articleSlugs.slug, slug)).run();
+    async removeOldSlug(slug: string): Promise<void> {
+      await d.run(db.delete(articleSlugs).where(eq(articleSlugs.slug, slug)));
     },
-    insert(row: ArticleInsert): ArticleRow {
-      return writes.insert().get(insertValues(articles, row))!;
+    async insert(row: ArticleInsert): Promise<ArticleRow> {
+      return (await writes.insert().get(insertValues(articles, row)))!;
     },
-    update(id: string, patch: Partial<ArticleInsert>): ArticleRow {
-      return db.update(articles).set(patch).where(eq(articles.id, id)).returning().get()!;
+    async update(id: string, patch: Partial<ArticleInsert>): Promise<ArticleRow> {
+      return (await d.get(db.update(articles).set(patch).where(eq(articles.id, id)).returning(ROW)))!;
     },
-    hardDelete(id: string): boolean {
-      return db.delete(articles).where(eq(articles.id, id)).run().changes > 0;
+    async hardDelete(id: string): Promise<boolean> {
+      return (await d.run(db.delete(articles).where(eq(articles.id, id)))) > 0;
     },
-    setTags(articleId: string, tagIds: readonly string[]): void {
-      writes.deleteTags().run({ articleId });
-      if (tagIds.length) writes.insertTags().run({ articleId, tagIds: JSON.stringify(tagIds) });
+    async setTags(articleId: string, tagIds: readonly string[]): Promise<void> {
+      await writes.deleteTags().run({ articleId });
+      if (tagIds.length) await writes.insertTags().run({ articleId, tagIds: JSON.stringify(tagIds) });
     },
-    setAuthors(articleId: string, refs: readonly AuthorRef[]): void {
-      writes.deleteAuthors().run({ articleId });
-      if (refs.length) writes.insertAuthors().run({ articleId, authors: JSON.stringify(refs.map((r) => ({ authorId: r.authorId, role: r.role }))) });
+    async setAuthors(articleId: string, refs: readonly AuthorRef[]): Promise<void> {
+      await writes.deleteAuthors().run({ articleId });
+      if (refs.length) await writes.insertAuthors().run({ articleId, authors: JSON.stringify(refs.map((r) => ({ authorId: r.authorId, role: r.role }))) });
     },
-    tagIdsFor(articleIds: readonly string[]): Map<string, string[]> {
+    async tagIdsFor(articleIds: readonly string[]): Promise<Map<string, string[]>> {
       const out = new Map<string, string[]>(articleIds.map((id) => [id, []]));
       if (!articleIds.length) return out;
-      const rows = tagsOf().all({ ids: JSON.stringify(articleIds) });
+      const rows = await tagsOf().all({ ids: JSON.stringify(articleIds) });
       for (const r of rows) out.get(r.articleId)?.push(r.tagId);
       return out;
     },
-    authorsFor(articleIds: readonly string[]): Map<string, AuthorRef[]> {
+    async authorsFor(articleIds: readonly string[]): Promise<Map<string, AuthorRef[]>> {
       const out = new Map<string, AuthorRef[]>(articleIds.map((id) => [id, []]));
       if (!articleIds.length) return out;
-      const rows = authorsOf().all({ ids: JSON.stringify(articleIds) });
+      const rows = await authorsOf().all({ ids: JSON.stringify(articleIds) });
       for (const r of rows) out.get(r.articleId)?.push({ authorId: r.authorId, role: r.role });
       return out;
     },
-    list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, cursor: { key: string | number | null; id: string } | undefined, limit: number): ArticleReadRow[] {
+    async list(filter: ArticleFilter, viewer: Viewer, sort: SortSpec, cursor: { key: string | number | null; id: string } | undefined, limit: number): Promise<ArticleReadRow[]> {
       const shape: ListShape = { anonymous: viewer.anonymous, filter, sort, cursor: !cursor ? 'none' : cursor.key === null ? 'null' : 'key' };
-      const rows = listQuery(shape).values({ ...filter, now: viewer.now, cursorKey: cursor?.key, cursorId: cursor?.id, limit }) as Raw[];
-      return rows.map(readRow);
+      const q = listQuery(shape);
+      const values = { ...filterValues(filter), now: viewer.now, cursorKey: cursor?.key, cursorId: cursor?.id, limit };
+      return q.raw ? (await q.raw(values)).map(readRow) : q.all(values);
     },
-    count(filter: ArticleFilter, viewer: Viewer): number {
-      return countQuery({ anonymous: viewer.anonymous, filter }).get({ ...filter, now: viewer.now })?.n ?? 0;
+    async count(filter: ArticleFilter, viewer: Viewer): Promise<number> {
+      return (await countQuery({ anonymous: viewer.anonymous, filter }).get({ ...filterValues(filter), now: viewer.now }))?.n ?? 0;
     },
-    insertRevision(row: typeof articleRevisions.$inferInsert): void {
-      writes.insertRevision().run(insertValues(articleRevisions, row));
+    async insertRevision(row: typeof articleRevisions.$inferInsert): Promise<void> {
+      await writes.insertRevision().run(insertValues(articleRevisions, row));
     },
-    listRevisions(articleId: string, limit: number, before?: number) {
-      return db
+    async listRevisions(articleId: string, limit: number, before?: number) {
+      return d.all(db
         .select({ revision: articleRevisions.revision, createdAt: articleRevisions.createdAt, actorKeyId: articleRevisions.actorKeyId, actorName: articleRevisions.actorName, actorRole: articleRevisions.actorRole, note: articleRevisions.note })
         .from(articleRevisions)
         .where(and(eq(articleRevisions.articleId, articleId), before !== undefined ? lt(articleRevisions.revision, before) : undefined))
         .orderBy(desc(articleRevisions.revision))
-        .limit(limit)
-        .all();
+        .limit(limit));
     },
-    countRevisions(articleId: string): number {
-      return countRows(db, articleRevisions, eq(articleRevisions.articleId, articleId));
+    async countRevisions(articleId: string): Promise<number> {
+      return d.count(articleRevisions, eq(articleRevisions.articleId, articleId));
     },
-    getRevision(articleId: string, revision: number) {
-      return db.select().from(articleRevisions).where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.revision, revision))).get();
+    async getRevision(articleId: string, revision: number) {
+      return d.get(db.select().from(articleRevisions).where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.revision, revision))));
     },
-    insertCorrection(row: typeof corrections.$inferInsert) {
-      return db.insert(corrections).values(row).returning().get();
+    async insertCorrection(row: typeof corrections.$inferInsert) {
+      return (await d.get(db.insert(corrections).values(row).returning()))!;
     },
-    listCorrections(articleId: string) {
-      return db.select().from(corrections).where(eq(corrections.articleId, articleId)).orderBy(asc(corrections.publishedAt), asc(corrections.id)).all();
+    async listCorrections(articleId: string) {
+      return d.all(db.select().from(corrections).where(eq(corrections.articleId, articleId)).orderBy(asc(corrections.publishedAt), asc(corrections.id)));
     },
-    authorInUse: (authorId: string) => countRows(db, articleAuthors, eq(articleAuthors.authorId, authorId)) > 0,
-    tagInUse: (tagId: string) => countRows(db, articleTags, eq(articleTags.tagId, tagId)) > 0,
-    sectionInUse: (sectionId: string) => countRows(db, articles, eq(articles.sectionId, sectionId)) > 0,
+    authorInUse: async (authorId: string) => (await d.count(articleAuthors, eq(articleAuthors.authorId, authorId))) > 0,
+    tagInUse: async (tagId: string) => (await d.count(articleTags, eq(articleTags.tagId, tagId))) > 0,
+    sectionInUse: async (sectionId: string) => (await d.count(articles, eq(articles.sectionId, sectionId))) > 0,
   };
 }
 

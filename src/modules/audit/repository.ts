@@ -1,45 +1,49 @@
 import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
-import { countRows, insertPlaceholders, insertValues, preparedOnce, type Db, type Async } from '../../db/client.js';
-import { auditLog, events, webhookDeliveries, webhooks } from '../../db/schema.js';
+import { insertPlaceholders, insertValues, preparedOnce, type Async } from '../../db/client.js';
+import type { Dialect } from '../../db/dialect.js';
+import type { auditLog } from '../../db/schema.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 export type AuditFilter = { resource?: string | undefined; resourceId?: string | undefined; action?: string | undefined; actorKeyId?: string | undefined; since?: string | undefined; until?: string | undefined };
 
-const conditions = (f: AuditFilter): (SQL | undefined)[] => [
-  f.resource ? eq(auditLog.resource, f.resource) : undefined,
-  f.resourceId ? eq(auditLog.resourceId, f.resourceId) : undefined,
-  f.action ? eq(auditLog.action, f.action) : undefined,
-  f.actorKeyId ? eq(auditLog.actorKeyId, f.actorKeyId) : undefined,
-  f.since ? gte(auditLog.at, f.since) : undefined,
-  f.until ? lt(auditLog.at, f.until) : undefined,
-];
+export function createJournalRepository(d: Dialect) {
+  const { db } = d;
+  const { auditLog, events, webhookDeliveries, webhooks } = d.tables;
 
-export function createJournalRepository(db: Db) {
+  const conditions = (f: AuditFilter): (SQL | undefined)[] => [
+    f.resource ? eq(auditLog.resource, f.resource) : undefined,
+    f.resourceId ? eq(auditLog.resourceId, f.resourceId) : undefined,
+    f.action ? eq(auditLog.action, f.action) : undefined,
+    f.actorKeyId ? eq(auditLog.actorKeyId, f.actorKeyId) : undefined,
+    f.since ? gte(auditLog.at, f.since) : undefined,
+    f.until ? lt(auditLog.at, f.until) : undefined,
+  ];
+
   // Every write runs these: built and prepared once.
-  const audit = preparedOnce(() => db.insert(auditLog).values(insertPlaceholders(auditLog)).prepare());
-  const event = preparedOnce(() => db.insert(events).values(insertPlaceholders(events)).prepare());
-  const delivery = preparedOnce(() => db.insert(webhookDeliveries).values(insertPlaceholders(webhookDeliveries)).prepare());
-  const active = preparedOnce(() => db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true)).prepare());
+  const audit = preparedOnce(() => d.prepare(db.insert(auditLog).values(insertPlaceholders(auditLog))));
+  const event = preparedOnce(() => d.prepare(db.insert(events).values(insertPlaceholders(events))));
+  const delivery = preparedOnce(() => d.prepare(db.insert(webhookDeliveries).values(insertPlaceholders(webhookDeliveries))));
+  const active = preparedOnce(() => d.prepare(db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true))));
   return {
-    insertAudit(row: typeof auditLog.$inferInsert): void {
-      audit().run(insertValues(auditLog, row));
+    async insertAudit(row: typeof auditLog.$inferInsert): Promise<void> {
+      await audit().run(insertValues(auditLog, row));
     },
-    insertEvent(row: typeof events.$inferInsert): void {
-      event().run(insertValues(events, row));
+    async insertEvent(row: typeof events.$inferInsert): Promise<void> {
+      await event().run(insertValues(events, row));
     },
     /** Active webhooks; the subscription match is done by the caller (event patterns). */
-    activeWebhooks() {
+    async activeWebhooks() {
       return active().all();
     },
-    insertDeliveries(rows: (typeof webhookDeliveries.$inferInsert)[]): void {
-      for (const row of rows) delivery().run(insertValues(webhookDeliveries, row));
+    async insertDeliveries(rows: (typeof webhookDeliveries.$inferInsert)[]): Promise<void> {
+      for (const row of rows) await delivery().run(insertValues(webhookDeliveries, row));
     },
-    listAudit(f: AuditFilter, limit: number, after?: { key: string; id: string }): AuditRow[] {
+    async listAudit(f: AuditFilter, limit: number, after?: { key: string; id: string }): Promise<AuditRow[]> {
       const keyset = after ? or(lt(auditLog.at, after.key), and(eq(auditLog.at, after.key), lt(auditLog.id, after.id))) : undefined;
-      return db.select().from(auditLog).where(and(...conditions(f), keyset)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).all();
+      return d.all(db.select().from(auditLog).where(and(...conditions(f), keyset)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit));
     },
-    countAudit(f: AuditFilter): number {
-      return countRows(db, auditLog, and(...conditions(f)));
+    async countAudit(f: AuditFilter): Promise<number> {
+      return d.count(auditLog, and(...conditions(f)));
     },
   };
 }

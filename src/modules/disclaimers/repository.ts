@@ -1,6 +1,7 @@
-import { and, asc, count, eq, gt, inArray, or, sql, type AnyColumn } from 'drizzle-orm';
-import { inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
-import { articleDisclaimers, disclaimers } from '../../db/schema.js';
+import { and, asc, eq, gt, inArray, or, sql, type AnyColumn } from 'drizzle-orm';
+import { preparedOnce, type Async } from '../../db/client.js';
+import type { Dialect } from '../../db/dialect.js';
+import type { disclaimers } from '../../db/schema.js';
 
 export type DisclaimerRow = typeof disclaimers.$inferSelect;
 export type DisclaimerInsert = typeof disclaimers.$inferInsert;
@@ -10,88 +11,81 @@ export type AttachmentRow = { disclaimerId: string; placements: Placement[]; sup
 /** An attachment with its notice, for resolution. */
 export type AttachedDisclaimer = AttachmentRow & { articleId: string; position: number; disclaimer: DisclaimerRow };
 
-const hasItems = (column: AnyColumn) => sql`coalesce(json_array_length(${column}), 0) > 0`;
-
 /** SQL for notices and their attachments to articles. */
-export function createDisclaimerRepository(db: Db) {
-  const attached = preparedOnce(() => db
+export function createDisclaimerRepository(d: Dialect) {
+  const { db } = d;
+  const { articleDisclaimers, disclaimers } = d.tables;
+  const hasItems = (column: AnyColumn) => sql`coalesce(${d.jsonArrayLength(column)}, 0) > 0`;
+  const attached = preparedOnce(() => d.prepare(db
     .select({ a: articleDisclaimers, d: disclaimers })
     .from(articleDisclaimers)
     .innerJoin(disclaimers, eq(disclaimers.id, articleDisclaimers.disclaimerId))
-    .where(inJsonArray(articleDisclaimers.articleId))
-    .orderBy(asc(articleDisclaimers.articleId), asc(articleDisclaimers.position))
-    .prepare());
-  const withRules = preparedOnce(() => db
+    .where(d.inJsonArray(articleDisclaimers.articleId))
+    .orderBy(asc(articleDisclaimers.articleId), asc(articleDisclaimers.position))));
+  const withRules = preparedOnce(() => d.prepare(db
     .select()
     .from(disclaimers)
     .where(and(eq(disclaimers.active, true), or(hasItems(disclaimers.appliesToTypes), hasItems(disclaimers.appliesToSectionIds))))
-    .orderBy(asc(disclaimers.key), asc(disclaimers.id))
-    .prepare());
+    .orderBy(asc(disclaimers.key), asc(disclaimers.id))));
   return {
-    get(id: string): DisclaimerRow | undefined {
-      return db.select().from(disclaimers).where(eq(disclaimers.id, id)).get();
+    async get(id: string): Promise<DisclaimerRow | undefined> {
+      return d.get(db.select().from(disclaimers).where(eq(disclaimers.id, id)));
     },
-    getMany(ids: readonly string[]): DisclaimerRow[] {
+    async getMany(ids: readonly string[]): Promise<DisclaimerRow[]> {
       if (ids.length === 0) return [];
-      return db.select().from(disclaimers).where(inArray(disclaimers.id, [...ids])).all();
+      return d.all(db.select().from(disclaimers).where(inArray(disclaimers.id, [...ids])));
     },
-    keyTaken(key: string, exceptId?: string): boolean {
-      const row = db.select({ id: disclaimers.id }).from(disclaimers).where(eq(disclaimers.key, key)).get();
+    async keyTaken(key: string, exceptId?: string): Promise<boolean> {
+      const row = await d.get(db.select({ id: disclaimers.id }).from(disclaimers).where(eq(disclaimers.key, key)));
       return row !== undefined && row.id !== exceptId;
     },
-    insert(row: DisclaimerInsert): DisclaimerRow {
-      return db.insert(disclaimers).values(row).returning().get();
+    async insert(row: DisclaimerInsert): Promise<DisclaimerRow> {
+      return (await d.get(db.insert(disclaimers).values(row).returning()))!;
     },
-    update(id: string, patch: Partial<DisclaimerInsert>): DisclaimerRow | undefined {
-      return db.update(disclaimers).set(patch).where(eq(disclaimers.id, id)).returning().get();
+    async update(id: string, patch: Partial<DisclaimerInsert>): Promise<DisclaimerRow | undefined> {
+      return d.get(db.update(disclaimers).set(patch).where(eq(disclaimers.id, id)).returning());
     },
     /** Deletes the notice; its attachments go with it (ON DELETE CASCADE). */
-    delete(id: string): boolean {
-      return db.delete(disclaimers).where(eq(disclaimers.id, id)).run().changes > 0;
+    async delete(id: string): Promise<boolean> {
+      return (await d.run(db.delete(disclaimers).where(eq(disclaimers.id, id)))) > 0;
     },
     /** Keyset page ordered by key (unique), then id. */
-    list(limit: number, after?: { key: string; id: string }): DisclaimerRow[] {
+    async list(limit: number, after?: { key: string; id: string }): Promise<DisclaimerRow[]> {
       const cond = after ? or(gt(disclaimers.key, after.key), and(eq(disclaimers.key, after.key), gt(disclaimers.id, after.id))) : undefined;
-      return db.select().from(disclaimers).where(cond).orderBy(asc(disclaimers.key), asc(disclaimers.id)).limit(limit).all();
+      return d.all(db.select().from(disclaimers).where(cond).orderBy(asc(disclaimers.key), asc(disclaimers.id)).limit(limit));
     },
-    count(): number {
-      return db.select({ n: count() }).from(disclaimers).get()?.n ?? 0;
+    async count(): Promise<number> {
+      return d.count(disclaimers);
     },
     /** Articles that show this notice through an attachment (suppressions do not count). */
-    countAttachments(disclaimerId: string): number {
-      return db
-        .select({ n: count() })
-        .from(articleDisclaimers)
-        .where(and(eq(articleDisclaimers.disclaimerId, disclaimerId), eq(articleDisclaimers.suppress, false)))
-        .get()?.n ?? 0;
+    async countAttachments(disclaimerId: string): Promise<number> {
+      return d.count(articleDisclaimers, and(eq(articleDisclaimers.disclaimerId, disclaimerId), eq(articleDisclaimers.suppress, false)));
     },
     /** The article's own attachments, in position order. */
-    attachments(articleId: string): AttachmentRow[] {
-      return db
+    async attachments(articleId: string): Promise<AttachmentRow[]> {
+      return (await d.all(db
         .select({ disclaimerId: articleDisclaimers.disclaimerId, placements: articleDisclaimers.placements, suppress: articleDisclaimers.suppress })
         .from(articleDisclaimers)
         .where(eq(articleDisclaimers.articleId, articleId))
-        .orderBy(asc(articleDisclaimers.position))
-        .all() as AttachmentRow[];
+        .orderBy(asc(articleDisclaimers.position)))) as AttachmentRow[];
     },
-    replaceAttachments(articleId: string, list: readonly AttachmentRow[]): void {
-      db.delete(articleDisclaimers).where(eq(articleDisclaimers.articleId, articleId)).run();
+    async replaceAttachments(articleId: string, list: readonly AttachmentRow[]): Promise<void> {
+      await d.run(db.delete(articleDisclaimers).where(eq(articleDisclaimers.articleId, articleId)));
       if (list.length) {
-        db.insert(articleDisclaimers).values(list.map((a, position) => ({ articleId, disclaimerId: a.disclaimerId, placements: a.placements, suppress: a.suppress, position }))).run();
+        await d.run(db.insert(articleDisclaimers).values(list.map((a, position) => ({ articleId, disclaimerId: a.disclaimerId, placements: a.placements, suppress: a.suppress, position }))));
       }
     },
     /** Every attachment of a page of articles with its notice, in one query, by article then position. */
-    attachedTo(articleIds: readonly string[]): AttachedDisclaimer[] {
+    async attachedTo(articleIds: readonly string[]): Promise<AttachedDisclaimer[]> {
       if (articleIds.length === 0) return [];
-      return attached()
-        .all({ ids: JSON.stringify(articleIds) })
-        .map(({ a, d }) => ({ articleId: a.articleId, position: a.position, disclaimerId: a.disclaimerId, placements: a.placements as Placement[], suppress: a.suppress, disclaimer: d }));
+      return (await attached().all({ ids: JSON.stringify(articleIds) }))
+        .map(({ a, d: notice }) => ({ articleId: a.articleId, position: a.position, disclaimerId: a.disclaimerId, placements: a.placements as Placement[], suppress: a.suppress, disclaimer: notice }));
     },
     /**
      * The active notices that carry a rule, ordered by key: one query, whatever the page. There are few of
      * them (a newsroom has a handful of standing notices), so matching against each article happens in JS.
      */
-    activeWithRules(): DisclaimerRow[] {
+    async activeWithRules(): Promise<DisclaimerRow[]> {
       return withRules().all();
     },
   };

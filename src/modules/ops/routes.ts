@@ -17,7 +17,7 @@ const opsRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { responseCache: false },
     schema: { operationId: 'ready', tags, summary: 'Readiness', description: 'The database answers.', response: { 200: Status, 503: ProblemSchema } },
   }, async () => {
-    if (!app.ping()) throw new AppError(503, 'not-ready', 'The database does not answer');
+    if (!(await app.ping())) throw new AppError(503, 'not-ready', 'The database does not answer');
     return { status: 'ok' as const };
   });
 };

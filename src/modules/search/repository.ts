@@ -1,79 +1,67 @@
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Async, Db } from '../../db/client.js';
-import { articles, articleTags, sections, tags } from '../../db/schema.js';
+import { and, count, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { SearchTerms } from '../../content/search.js';
+import type { Async } from '../../db/client.js';
+import type { Dialect, Tables } from '../../db/dialect.js';
 import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
 import type { ArticleFilter, ArticleRow } from '../articles/repository.js';
 
-/** An FTS5 MATCH expression built from plain words (src/content/search.ts), never raw user input, plus the list's filters. */
-export type SearchFilter = Pick<ArticleFilter, 'type' | 'sectionSlug' | 'tagSlug'> & { match: string };
+export { MARK_CLOSE, MARK_OPEN } from '../../content/search.js';
 
-export type Ranked = { id: string; rowid: number; score: number };
-export type Snippets = { rowid: number; body: string; captions: string; standfirst: string };
+/** The words to match (src/content/search.ts: plain words, never raw user input), plus the list's filters. */
+export type SearchFilter = Pick<ArticleFilter, 'type' | 'sectionSlug' | 'tagSlug'> & { match: SearchTerms };
 
-/** Private-use characters mark the matched words; the service escapes the text and turns them into <mark>. */
-export const MARK_OPEN = '\uE000';
-export const MARK_CLOSE = '\uE001';
-const SNIPPET_TOKENS = 24;
+export type Ranked = { id: string; score: number };
+export type Snippets = { id: string; body: string; captions: string; standfirst: string };
 
-// bm25 weights in index column order: headline, standfirst, plain_text (body), captions.
-const SCORE = sql.raw('bm25(articles_fts, 10.0, 4.0, 1.0, 2.0)');
-// CROSS JOIN fixes the plan: walk the FTS matches and look each article up by rowid, never the reverse.
-const FROM = sql`articles_fts CROSS JOIN ${articles} ON ${articles}.rowid = articles_fts.rowid`;
+export function createSearchRepository(d: Dialect) {
+  const { db, search } = d;
+  const { articles, articleTags, sections, tags } = d.tables;
+  // A row is the table's columns without PostgreSQL's `search` (the tsvector index, no part of an article).
+  const rowColumns = Object.fromEntries(Object.entries(getTableColumns(articles)).filter(([key]) => key !== 'search')) as Tables['articles']['_']['columns'];
 
-/**
- * The set of article rowids a condition admits, built once per statement from an index. Testing the joined
- * row instead would read published_at and section_id, which sit after the large body in the record: an
- * overflow-page read per match (3x slower at 10,000 articles). The unary `+` keeps SQLite from handing the
- * IN list to FTS5 as rowid lookups (one MATCH per rowid).
- */
-const rowidIn = (condition: SQL) => sql`+articles_fts.rowid IN (SELECT ${articles}.rowid FROM ${articles} WHERE ${condition})`;
+  /**
+   * Text match, the visibility predicate and the filters in ONE statement: nobody matches on text they cannot
+   * read, and nothing counts it. The filters mean what they mean on the article list; the trash is never searched.
+   */
+  function where(f: SearchFilter, viewer: Viewer): SQL {
+    const visible = articleVisibleTo(articles, viewer);
+    return and(
+      search.matches(f.match),
+      visible ? search.only(visible) : undefined,
+      isNull(articles.deletedAt),
+      f.type ? eq(articles.type, f.type) : undefined,
+      f.sectionSlug ? search.only(eq(articles.sectionId, sql`(SELECT ${sections.id} FROM ${sections} WHERE ${sections.slug} = ${f.sectionSlug})`)) : undefined,
+      f.tagSlug
+        ? sql`EXISTS (SELECT 1 FROM ${articleTags} JOIN ${tags} ON ${tags.id} = ${articleTags.tagId} WHERE ${articleTags.articleId} = ${articles.id} AND ${tags.slug} = ${f.tagSlug})`
+        : undefined,
+    )!;
+  }
 
-/**
- * Text match, the visibility predicate and the filters in ONE statement: nobody matches on text they cannot
- * read, and nothing counts it. The filters mean what they mean on the article list; the trash is never searched.
- */
-function where(f: SearchFilter, viewer: Viewer): SQL {
-  const visible = articleVisibleTo(viewer);
-  return and(
-    sql`articles_fts MATCH ${f.match}`,
-    visible ? rowidIn(visible) : undefined,
-    isNull(articles.deletedAt),
-    f.type ? eq(articles.type, f.type) : undefined,
-    f.sectionSlug ? rowidIn(eq(articles.sectionId, sql`(SELECT ${sections.id} FROM ${sections} WHERE ${sections.slug} = ${f.sectionSlug})`)) : undefined,
-    f.tagSlug
-      ? sql`EXISTS (SELECT 1 FROM ${articleTags} JOIN ${tags} ON ${tags.id} = ${articleTags.tagId} WHERE ${articleTags.articleId} = ${articles.id} AND ${tags.slug} = ${f.tagSlug})`
-      : undefined,
-  )!;
-}
+  // From `search.from` (not a table), drizzle selects expressions only; `id` names no column of the FTS5 index.
+  const id = sql<string>`${articles.id}`;
 
-const snippet = (column: number) => sql.raw(`snippet(articles_fts, ${column}, '${MARK_OPEN}', '${MARK_CLOSE}', '…', ${SNIPPET_TOKENS})`);
-
-export function createSearchRepository(db: Db) {
   return {
-    /** One page of the ranked matches: best first (lowest bm25), ties by id, so the order is total and repeatable. */
-    rank(f: SearchFilter, viewer: Viewer, offset: number, limit: number): Ranked[] {
-      return db.all<Ranked>(sql`
-        SELECT ${articles.id} AS id, ${articles}.rowid AS rowid, ${SCORE} AS score
-        FROM ${FROM} WHERE ${where(f, viewer)}
-        ORDER BY score, ${articles.id} LIMIT ${limit} OFFSET ${offset}`);
+    /** One page of the ranked matches: best first (lowest score), ties by id, so the order is total and repeatable. */
+    async rank(f: SearchFilter, viewer: Viewer, offset: number, limit: number): Promise<Ranked[]> {
+      return d.all(db.select({ id, score: search.score(f.match).as('score') }).from(search.from).where(where(f, viewer))
+        .orderBy(sql`score`, articles.id).limit(limit).offset(offset));
     },
-    count(f: SearchFilter, viewer: Viewer): number {
-      return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${FROM} WHERE ${where(f, viewer)}`)?.n ?? 0;
+    async count(f: SearchFilter, viewer: Viewer): Promise<number> {
+      return (await d.get(db.select({ n: count() }).from(search.from).where(where(f, viewer))))?.n ?? 0;
     },
-    rows(ids: readonly string[], viewer: Viewer): ArticleRow[] {
+    async rows(ids: readonly string[], viewer: Viewer): Promise<ArticleRow[]> {
       if (!ids.length) return [];
-      return db.select().from(articles).where(and(inArray(articles.id, [...ids]), articleVisibleTo(viewer))).all();
+      return d.all(db.select(rowColumns).from(articles).where(and(inArray(articles.id, [...ids]), articleVisibleTo(articles, viewer))));
     },
     /**
-     * Highlighted excerpts of body, captions and standfirst, only for the rows of one page (snippet() reads
-     * and tokenizes the whole text, so it never runs over every match). The rowids come from rank(), which
-     * applied the visibility predicate.
+     * Highlighted excerpts of body, captions and standfirst, only for the rows of one page (snippet() and
+     * ts_headline read and tokenize the whole text, so they never run over every match). The ids come from
+     * rank(), which applied the visibility predicate.
      */
-    snippets(match: string, rowids: readonly number[]): Snippets[] {
-      if (!rowids.length) return [];
-      return db.all<Snippets>(sql`
-        SELECT rowid AS rowid, ${snippet(2)} AS body, ${snippet(3)} AS captions, ${snippet(1)} AS standfirst
-        FROM articles_fts WHERE articles_fts MATCH ${match} AND +rowid IN (${sql.join(rowids.map((r) => sql`${r}`), sql`, `)})`);
+    async snippets(match: SearchTerms, ids: readonly string[]): Promise<Snippets[]> {
+      if (!ids.length) return [];
+      return d.all(db.select({ id, body: search.snippet('body', match), captions: search.snippet('captions', match), standfirst: search.snippet('standfirst', match) })
+        .from(search.from).where(and(search.matches(match), search.only(inArray(articles.id, [...ids])))));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ftsQuery } from '../../content/search.js';
+import { fts5Match, ftsQuery } from '../../content/search.js';
 import type { Transactions } from '../../db/client.js';
 import type { Viewer } from '../../db/visibility.js';
 import { badRequest } from '../../errors.js';
@@ -63,7 +63,8 @@ export function createSearchService(deps: SearchDeps) {
      */
     async search(q: SearchQuery, viewer: Viewer) {
       const filter: SearchFilter = { match: ftsQuery(q.q, '/query/q'), type: q.type, sectionSlug: q.section, tagSlug: q.tag };
-      const fingerprint = createHash('sha256').update(JSON.stringify([filter.match, filter.type, filter.sectionSlug, filter.tagSlug])).digest('base64url').slice(0, 16);
+      // The FTS5 text of the terms, as before they became neutral: cursors issued then stay valid.
+      const fingerprint = createHash('sha256').update(JSON.stringify([fts5Match(filter.match), filter.type, filter.sectionSlug, filter.tagSlug])).digest('base64url').slice(0, 16);
       const after = decodeCursor(q.cursor, CURSOR_KIND);
       if (after && (after.id !== fingerprint || typeof after.key !== 'number' || !Number.isSafeInteger(after.key) || after.key < 0)) {
         throw badRequest('The cursor belongs to another search', [{ pointer: '/query/cursor', message: 'invalid cursor for this search', code: 'invalid-cursor' }]);
@@ -76,11 +77,11 @@ export function createSearchService(deps: SearchDeps) {
         const page = ranked.slice(0, q.limit);
         const hasNext = ranked.length > q.limit;
         const rows = new Map((await repo.rows(page.map((r) => r.id), viewer)).map((r) => [r.id, r]));
-        const snippets = new Map((await repo.snippets(filter.match, page.map((r) => r.rowid))).map((s) => [s.rowid, s]));
+        const snippets = new Map((await repo.snippets(filter.match, page.map((r) => r.id))).map((s) => [s.id, s]));
         const hits = page.filter((r) => rows.has(r.id));
         const articles = await deps.present(hits.map((r) => rows.get(r.id)!), q.include ?? [], viewer);
         return {
-          data: articles.map((a, i) => ({ ...a, snippet: pickSnippet(snippets.get(hits[i]!.rowid)), score: -hits[i]!.score })),
+          data: articles.map((a, i) => ({ ...a, snippet: pickSnippet(snippets.get(hits[i]!.id)), score: -hits[i]!.score })),
           // A last page that is not empty knows the total without counting again.
           total: !hasNext && (page.length > 0 || offset === 0) ? offset + page.length : await repo.count(filter, viewer),
           nextCursor: hasNext ? encodeCursor(CURSOR_KIND, offset + q.limit, fingerprint) : null,

@@ -1,47 +1,51 @@
-import { and, asc, count, eq, gt, ne, or } from 'drizzle-orm';
-import { countRows, inJsonArray, preparedOnce, type Db, type Async } from '../../db/client.js';
-import { authors, sections, tags } from '../../db/schema.js';
+import { and, asc, eq, gt, ne, or } from 'drizzle-orm';
+import { preparedOnce, type Async } from '../../db/client.js';
+import type { Dialect } from '../../db/dialect.js';
+import type { authors, sections, tags } from '../../db/schema.js';
 
 /** SQL for the taxonomy tables that share the id/slug/name/createdAt/updatedAt shape. */
 export type SluggedTable = typeof tags | typeof authors | typeof sections;
 type Keyed = { id: string; slug: string; name: string; createdAt: string; updatedAt: string };
 
-export function createSluggedRepository<Row extends Keyed>(db: Db, table: SluggedTable) {
+/** `table` is one of the dialect's tables (`d.tables.sections`, `.tags`, `.authors`). */
+export function createSluggedRepository<Row extends Keyed>(d: Dialect, table: SluggedTable) {
+  const { db } = d;
+  const { sections } = d.tables;
   // The three tables share these columns; drizzle cannot type a union of tables, so one is named.
   const t = table as typeof tags;
-  const many = preparedOnce(() => db.select().from(t).where(inJsonArray(t.id)).prepare());
+  const many = preparedOnce(() => d.prepare(db.select().from(t).where(d.inJsonArray(t.id))));
   return {
-    get(id: string): Row | undefined {
-      return db.select().from(t).where(eq(t.id, id)).get() as Row | undefined;
+    async get(id: string): Promise<Row | undefined> {
+      return (await d.get(db.select().from(t).where(eq(t.id, id)))) as Row | undefined;
     },
-    getBySlug(slug: string): Row | undefined {
-      return db.select().from(t).where(eq(t.slug, slug)).get() as Row | undefined;
+    async getBySlug(slug: string): Promise<Row | undefined> {
+      return (await d.get(db.select().from(t).where(eq(t.slug, slug)))) as Row | undefined;
     },
-    insert(row: Row): Row {
-      return db.insert(t).values(row).returning().get() as Row;
+    async insert(row: Row): Promise<Row> {
+      return (await d.get(db.insert(t).values(row).returning())) as Row;
     },
-    update(id: string, patch: Partial<Row>): Row | undefined {
-      return db.update(t).set(patch).where(eq(t.id, id)).returning().get() as Row | undefined;
+    async update(id: string, patch: Partial<Row>): Promise<Row | undefined> {
+      return (await d.get(db.update(t).set(patch).where(eq(t.id, id)).returning())) as Row | undefined;
     },
-    delete(id: string): boolean {
-      return db.delete(t).where(eq(t.id, id)).run().changes > 0;
+    async delete(id: string): Promise<boolean> {
+      return (await d.run(db.delete(t).where(eq(t.id, id)))) > 0;
     },
-    list(limit: number, after?: { key: string; id: string }): Row[] {
+    async list(limit: number, after?: { key: string; id: string }): Promise<Row[]> {
       const cond = after ? or(gt(t.name, after.key), and(eq(t.name, after.key), gt(t.id, after.id))) : undefined;
-      return db.select().from(t).where(cond).orderBy(asc(t.name), asc(t.id)).limit(limit).all() as Row[];
+      return (await d.all(db.select().from(t).where(cond).orderBy(asc(t.name), asc(t.id)).limit(limit))) as Row[];
     },
-    count(): number {
-      return db.select({ n: count() }).from(t).get()?.n ?? 0;
+    async count(): Promise<number> {
+      return d.count(t);
     },
-    slugTaken(slug: string, exceptId?: string): boolean {
-      return db.select({ id: t.id }).from(t).where(and(eq(t.slug, slug), exceptId ? ne(t.id, exceptId) : undefined)).get() !== undefined;
+    async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
+      return (await d.get(db.select({ id: t.id }).from(t).where(and(eq(t.slug, slug), exceptId ? ne(t.id, exceptId) : undefined)))) !== undefined;
     },
-    hasChildren(id: string): boolean {
-      return 'parentId' in table && countRows(db, sections, eq(sections.parentId, id)) > 0;
+    async hasChildren(id: string): Promise<boolean> {
+      return 'parentId' in table && (await d.count(sections, eq(sections.parentId, id))) > 0;
     },
-    getMany(ids: readonly string[]): Row[] {
+    async getMany(ids: readonly string[]): Promise<Row[]> {
       if (ids.length === 0) return [];
-      return many().all({ ids: JSON.stringify(ids) }) as Row[];
+      return (await many().all({ ids: JSON.stringify(ids) })) as Row[];
     },
   };
 }

@@ -1,0 +1,63 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Config } from '../config.js';
+import { createTransactions, dataVersionReader, openDb, statisticsRefresher, type DbHandle, type Transactions } from './client.js';
+import { sqliteDialect, type Dialect } from './dialect.js';
+import { runMigrations } from './migrate.js';
+import { checkDatabase } from './self-check.js';
+
+/**
+ * The database the app runs on, whichever it is: SQLite in-process (the default) or PostgreSQL
+ * (`DATABASE_URL=postgres://…`, src/db/postgres.ts). Services see only the dialect and the transactions.
+ */
+export type Database = {
+  kind: 'sqlite' | 'postgres';
+  dialect: Dialect;
+  transactions: Transactions;
+  /**
+   * Called inside every write's transaction (through the journal). SQLite: keeps the planner statistics in step
+   * with a growing archive. PostgreSQL: tells the other processes, at commit, that the data changed.
+   */
+  onWrite(): Promise<void>;
+  /** Changes when another process committed (the response cache then drops what it holds). */
+  dataVersion(): number;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** SQLite only: the connection (tests, the backup CLI). */
+  sqlite?: BetterSqlite3.Database;
+};
+
+/** Opens the configured database, checked and migrated. `handle`: an SQLite connection the caller owns (tests). */
+export async function openDatabase(config: Config, handle?: DbHandle): Promise<Database> {
+  if (config.databaseUrl) {
+    const { openPostgres } = await import('./postgres.js');
+    const pg = await openPostgres(config.databaseUrl, { poolMax: config.pgPoolMax });
+    return { kind: 'postgres', dialect: pg.dialect, transactions: pg.transactions, onWrite: pg.notifyWrite, dataVersion: pg.dataVersion, ping: pg.ping, close: pg.close };
+  }
+  const { db, sqlite } = handle ?? openDb(config.databaseFile, config.dbSynchronous);
+  // Refuses to start when the pragmas the durability promise rests on did not take (README, Durability).
+  checkDatabase(sqlite, config.dbSynchronous);
+  runMigrations(db);
+  // Planner statistics (ANALYZE where they are missing or stale): without them SQLite reads "id IN (…) and
+  // live" through the live-articles index instead of the primary key (bench/results/profiles).
+  sqlite.pragma('optimize=0x10002');
+  const refresh = statisticsRefresher(sqlite);
+  const ping = sqlite.prepare('select 1 as ok');
+  return {
+    kind: 'sqlite',
+    dialect: sqliteDialect(db),
+    transactions: createTransactions(sqlite),
+    onWrite: async () => refresh(),
+    dataVersion: dataVersionReader(sqlite),
+    async ping() {
+      try {
+        return ping.get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (!handle) sqlite.close();
+    },
+    sqlite,
+  };
+}
