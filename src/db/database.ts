@@ -20,6 +20,11 @@ export type Database = {
   onWrite(): Promise<void>;
   /** Changes when another process committed (the response cache then drops what it holds). */
   dataVersion(): number;
+  /**
+   * One SQL statement outside the repositories, for tests and tools: `?` placeholders, the rows it answers
+   * (none for a write). The SQL is the caller's: only what both databases accept runs on both.
+   */
+  query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
   /** SQLite only: the connection (tests, the backup CLI). */
@@ -31,7 +36,7 @@ export async function openDatabase(config: Config, handle?: DbHandle): Promise<D
   if (config.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
     const pg = await openPostgres(config.databaseUrl, { poolMax: config.pgPoolMax });
-    return { kind: 'postgres', dialect: pg.dialect, transactions: pg.transactions, onWrite: pg.notifyWrite, dataVersion: pg.dataVersion, ping: pg.ping, close: pg.close };
+    return { kind: 'postgres', dialect: pg.dialect, transactions: pg.transactions, onWrite: pg.notifyWrite, dataVersion: pg.dataVersion, query: pg.query, ping: pg.ping, close: pg.close };
   }
   const { db, sqlite } = handle ?? openDb(config.databaseFile, config.dbSynchronous);
   // Refuses to start when the pragmas the durability promise rests on did not take (README, Durability).
@@ -42,12 +47,19 @@ export async function openDatabase(config: Config, handle?: DbHandle): Promise<D
   sqlite.pragma('optimize=0x10002');
   const refresh = statisticsRefresher(sqlite);
   const ping = sqlite.prepare('select 1 as ok');
+  const transactions = createTransactions(sqlite);
   return {
     kind: 'sqlite',
     dialect: sqliteDialect(db),
-    transactions: createTransactions(sqlite),
+    transactions,
     onWrite: async () => refresh(),
     dataVersion: dataVersionReader(sqlite),
+    query: (text, values = []) => transactions.outside(() => {
+      const statement = sqlite.prepare(text);
+      if (statement.reader) return statement.all(...values) as Record<string, unknown>[];
+      statement.run(...values);
+      return [];
+    }),
     async ping() {
       try {
         return ping.get() !== undefined;

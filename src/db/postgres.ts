@@ -11,9 +11,17 @@ import * as pgTables from './schema.pg.js';
 /** The channel every process LISTENs on; a write transaction NOTIFYs it (delivered at commit). */
 const WRITES_CHANNEL = 'broadsheet_writes';
 /** How often a transaction that lost a serialization race is run again before the error reaches the caller. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
 /** serialization_failure, deadlock_detected: the transaction can simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
+
+/** A serialization failure or deadlock, raised by node-postgres or wrapped by drizzle (DrizzleQueryError.cause). */
+function retryable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && RETRYABLE.has(e.code)) return true;
+  }
+  return false;
+}
 
 /** The transaction the caller's async context is in; `open` turns false when it ends (stale contexts see that). */
 type Current = { client: pg.PoolClient; open: boolean };
@@ -26,6 +34,8 @@ export type Postgres = {
   notifyWrite(): Promise<void>;
   /** Counts the writes other processes committed (LISTEN/NOTIFY), as SQLite's `PRAGMA data_version` does. */
   dataVersion(): number;
+  /** One statement outside the repositories (tests, tools), `?` placeholders. */
+  query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 };
@@ -73,9 +83,8 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
-        const code = (err as { code?: string }).code;
-        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        if (retryable(err) && attempt < MAX_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
           continue;
         }
         throw err;
@@ -106,6 +115,10 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
       await connection().query('SELECT pg_notify($1, $2)', [WRITES_CHANNEL, instance]);
     },
     dataVersion: () => version,
+    async query(text, values = []) {
+      let n = 0;
+      return (await connection().query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];
+    },
     async ping() {
       try {
         await pool.query('SELECT 1');
