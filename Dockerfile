@@ -35,6 +35,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+COPY migrations-pg ./migrations-pg
 COPY fixtures ./fixtures
 
 # A fresh named volume mounted here copies this directory's ownership, so the `node` user can write it.

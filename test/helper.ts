@@ -31,7 +31,11 @@ export async function testDatabase(): Promise<{ settings: Partial<Config>; drop(
   return { settings: { databaseUrl: schema.url, databaseFile: '' }, drop: schema.drop };
 }
 
-/** A fresh app on a fresh database with an injectable clock, closed when the test ends. */
+/**
+ * A fresh app on a fresh database with an injectable clock, closed when the test ends. An explicit
+ * `databaseUrl` in `overrides` (a schema from testDatabase() shared by two apps, or `undefined` for SQLite
+ * on either run) is used as given: no fresh schema is made.
+ */
 export async function build(t: Test, overrides: Partial<Config> = {}): Promise<TestApp> {
   const clock = {
     now: new Date('2026-01-15T12:00:00.000Z'),
@@ -39,7 +43,7 @@ export async function build(t: Test, overrides: Partial<Config> = {}): Promise<T
     advance(ms: number) { this.now = new Date(this.now.getTime() + ms); },
   };
   const mediaDir = mkdtempSync(join(tmpdir(), 'bs-media-'));
-  const database = await testDatabase();
+  const database = 'databaseUrl' in overrides ? { settings: {}, drop: async () => undefined } : await testDatabase();
   const app = await buildApp(testConfig({ mediaDir, ...database.settings, ...overrides }), { now: () => clock.now })
     .catch(async (err: unknown) => {
       await database.drop();

@@ -29,7 +29,7 @@ const tsquery = (value: unknown) => sql`to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'
 /**
  * ts_headline options for snippets like FTS5's snippet(): one excerpt of at most SNIPPET_WORDS words, matches
  * between the same private-use markers. Without a match, the first MinWords words (snippet() gives the start).
- * Unlike snippet(), no '…' where the excerpt cuts the text, and HTML-like tags in the text are left out.
+ * Unlike snippet(), no '…' where the excerpt cuts the text.
  */
 const HEADLINE_OPTIONS = `StartSel="${MARK_OPEN}", StopSel="${MARK_CLOSE}", MaxWords=${SNIPPET_WORDS}, MinWords=${SNIPPET_WORDS - 1}, `
   + 'ShortWord=0, HighlightAll=false, MaxFragments=1, FragmentDelimiter="…"';
@@ -44,7 +44,9 @@ const pgSearch: TextSearch = (() => {
     score: (terms) => sql<number>`-ts_rank_cd(${sql.raw(`'${SEARCH_WEIGHTS}'`)}, ${articles.search}, ${tsquery(tsQueryText(terms))})`,
     // The GIN index answers the match; the conditions are tested on the row as they are.
     only: (condition) => condition,
-    snippet: (column, terms) => sql<string>`ts_headline(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${texts[column]}, ${tsquery(tsQueryText(terms))}, ${sql.raw(`'${HEADLINE_OPTIONS}'`)})`,
+    // ts_headline leaves out what its parser takes for an HTML tag ("<script>"): the text goes in with '&' and
+    // '<' escaped, so it holds no tags, and the excerpt comes out unescaped ('&lt;' first: '&amp;lt;' was '&lt;').
+    snippet: (column, terms) => sql<string>`replace(replace(ts_headline(${sql.raw(`'${SEARCH_CONFIG}'`)}, replace(replace(${texts[column]}, '&', '&amp;'), '<', '&lt;'), ${tsquery(tsQueryText(terms))}, ${sql.raw(`'${HEADLINE_OPTIONS}'`)}), '&lt;', '<'), '&amp;', '&')`,
   };
 })();
 

@@ -8,10 +8,21 @@ import type { Dialect } from './dialect.js';
 import { runPgMigrations } from './migrate.pg.js';
 import * as pgTables from './schema.pg.js';
 
-/** The channel every process LISTENs on; a write transaction NOTIFYs it (delivered at commit). */
+/**
+ * The channel every process LISTENs on; a write transaction NOTIFYs it (delivered at commit) with the payload
+ * `<instance uuid> <schema>`. Channels span the whole database, so the schema tells sites that share one
+ * database (one schema each: tenants, the test suite) apart.
+ */
 const WRITES_CHANNEL = 'broadsheet_writes';
 /** How often a transaction that lost a serialization race is run again before the error reaches the caller. */
 const MAX_ATTEMPTS = 10;
+/**
+ * After this many lost races a write runs alone. The write gate is an advisory lock per schema (int4 pair:
+ * a constant, the schema's hash): every write transaction holds it shared; one that lost ALONE_AFTER times
+ * takes it exclusively, so it waits for the writes under way and no other write starts until it ends.
+ */
+const ALONE_AFTER = 3;
+const WRITE_GATE = '1112753239, hashtext(current_schema())';
 /** serialization_failure, deadlock_detected: the transaction can simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -23,8 +34,11 @@ function retryable(err: unknown): boolean {
   return false;
 }
 
-/** The transaction the caller's async context is in; `open` turns false when it ends (stale contexts see that). */
-type Current = { client: pg.PoolClient; open: boolean };
+/**
+ * The transaction the caller's async context is in; `open` turns false when it ends (stale contexts see that).
+ * `wrote`: it called notifyWrite.
+ */
+type Current = { client: pg.PoolClient; open: boolean; wrote?: boolean };
 
 export type Postgres = {
   dialect: Dialect;
@@ -32,7 +46,11 @@ export type Postgres = {
   pool: pg.Pool;
   /** Inside a write transaction: tells the other processes (at commit) that the data changed. */
   notifyWrite(): Promise<void>;
-  /** Counts the writes other processes committed (LISTEN/NOTIFY), as SQLite's `PRAGMA data_version` does. */
+  /**
+   * Counts the writes other processes committed (LISTEN/NOTIFY), as SQLite's `PRAGMA data_version` does, and
+   * this process's own: unlike SQLite's one connection, the pool lets a read run while a write commits, see the
+   * data before it, and be cached after the write's invalidation (src/http/response-cache.ts drops all then).
+   */
   dataVersion(): number;
   /** One statement outside the repositories (tests, tools), `?` placeholders. */
   query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
@@ -47,9 +65,10 @@ export type Postgres = {
  * Transactions are SERIALIZABLE. The services were written for one writer (SQLite): a write reads, checks
  * (If-Match, slug taken, "21st related link", in use) and writes in one transaction, and relies on nothing
  * changing in between. SERIALIZABLE gives exactly that guarantee across processes; the price is that a
- * transaction that lost a race fails with a serialization error, and it is run again (up to MAX_ATTEMPTS),
- * seeing the winner's write: a lost If-Match race answers 412, as on SQLite. Transaction bodies must stay
- * free of side effects other than statements and idempotent in-memory ones (response-cache invalidation).
+ * transaction that lost a race fails with a serialization error, and it is run again (up to MAX_ATTEMPTS,
+ * alone after ALONE_AFTER), seeing the winner's write: a lost If-Match race answers 412, as on SQLite.
+ * Transaction bodies must stay free of side effects other than statements and idempotent in-memory ones
+ * (response-cache invalidation).
  *
  * Statements run on the connection of the caller's transaction (found through AsyncLocalStorage) or, outside
  * one, on any pooled connection: drizzle is given a client whose `query` routes each call.
@@ -68,35 +87,46 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
   const router = { query: (config: unknown, values?: unknown) => connection().query(config as string, values as unknown[]) };
   const db = drizzle({ client: router as unknown as pg.Pool, schema: pgTables });
   const dialect = pgDialect(db);
+  /** Write transactions of this process committed (part of dataVersion). */
+  let ownWrites = 0;
 
-  async function run<T>(begin: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * `gated` (writes): through the write gate (WRITE_GATE). With retries only, a write can lose again and again
+   * while others keep coming (8 concurrent creates over two processes ran out of MAX_ATTEMPTS: page-level
+   * predicate locks on the same index pages make false conflicts); run alone, it cannot lose to another write.
+   */
+  async function run<T>(begin: string, fn: () => Promise<T>, gated = false): Promise<T> {
     const outer = current.getStore();
     if (outer?.open) return fn();
     for (let attempt = 1; ; attempt++) {
+      const alone = gated && attempt > ALONE_AFTER;
       const client = await pool.connect();
       const tx: Current = { client, open: true };
       let broken = false;
       try {
-        await client.query(begin);
+        // Alone: a session lock taken before BEGIN, so the snapshot is taken after the writes it waited for.
+        // Shared: in the same round trip as BEGIN, released by COMMIT or ROLLBACK.
+        if (alone) await client.query(`SELECT pg_advisory_lock(${WRITE_GATE})`);
+        await client.query(gated && !alone ? `${begin}; SELECT pg_advisory_xact_lock_shared(${WRITE_GATE})` : begin);
         const result = await current.run(tx, fn);
         await client.query('COMMIT');
+        if (tx.wrote) ownWrites++;
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
-        if (retryable(err) && attempt < MAX_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
-          continue;
-        }
-        throw err;
+        if (!retryable(err) || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
         tx.open = false;
+        if (alone) await client.query(`SELECT pg_advisory_unlock(${WRITE_GATE})`).catch(() => (broken = true));
         client.release(broken);
       }
+      // With the connection (and the gate) given back: nothing is held while waiting.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
     }
   }
 
   const transactions: Transactions = {
-    tx: (fn) => run('BEGIN ISOLATION LEVEL SERIALIZABLE', fn),
+    tx: (fn) => run('BEGIN ISOLATION LEVEL SERIALIZABLE', fn, true),
     readTx: (fn) => run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn),
     // The repositories answer promises already, and the database keeps transactions apart.
     repository: <R extends object>(repo: R) => repo as Async<R>,
@@ -104,17 +134,23 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
   };
 
   const instance = randomUUID();
+  const { schema } = (await pool.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]!;
+  const signal = `${instance} ${schema}`;
   let version = 0;
-  const listener = await listen(url, instance, () => version++);
+  const listener = await listen(url, instance, schema, () => version++);
+  let closing: Promise<void> | undefined;
 
   return {
     dialect,
     transactions,
     pool,
     async notifyWrite() {
-      await connection().query('SELECT pg_notify($1, $2)', [WRITES_CHANNEL, instance]);
+      const tx = current.getStore();
+      if (tx?.open) tx.wrote = true;
+      await connection().query('SELECT pg_notify($1, $2)', [WRITES_CHANNEL, signal]);
+      if (!tx?.open) ownWrites++;
     },
-    dataVersion: () => version,
+    dataVersion: () => version + ownWrites,
     async query(text, values = []) {
       let n = 0;
       return (await connection().query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];
@@ -127,10 +163,8 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
         return false;
       }
     },
-    async close() {
-      await listener.close();
-      await pool.end();
-    },
+    // Once: a second pool.end() rejects, and a test that closed the database early is closed again by the app.
+    close: () => (closing ??= listener.close().then(() => pool.end())),
   };
 }
 
@@ -138,7 +172,7 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
  * One connection LISTENing for other processes' writes. When it is lost, notifications may have been missed:
  * `changed` is called once more (the cache drops everything) and it reconnects, with a growing delay.
  */
-async function listen(url: string, instance: string, changed: () => void) {
+async function listen(url: string, instance: string, schema: string, changed: () => void) {
   let client: pg.Client | undefined;
   let closed = false;
   let reconnecting = false;
@@ -147,7 +181,9 @@ async function listen(url: string, instance: string, changed: () => void) {
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url });
     c.on('notification', (n) => {
-      if (n.payload !== instance) changed();
+      // Another process's write to this schema (not this one's own, not another schema's).
+      const [from, ...rest] = (n.payload ?? '').split(' ');
+      if (from !== instance && rest.join(' ') === schema) changed();
     });
     const drop = () => {
       if (client === c) lost();

@@ -8,11 +8,18 @@ export function encodeCursor(sort: string, key: string | number | null, id: stri
   return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
 }
 
-export function decodeCursor(raw: string | undefined, sort: string): Cursor | undefined {
+/**
+ * `integerKey`: the sort key is an integer column (a forged 1.5 or "x" is refused here, not by PostgreSQL). Strings
+ * with U+0000 are refused too: no stored text holds one, and PostgreSQL cannot even compare with it.
+ */
+export function decodeCursor(raw: string | undefined, sort: string, integerKey = false): Cursor | undefined {
   if (raw === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[2] === 'string' && (v[1] === null || ['string', 'number'].includes(typeof v[1]))) {
+    if (
+      Array.isArray(v) && v.length === 3 && v[0] === sort && typeof v[2] === 'string' && !v[2].includes('\u0000')
+      && (integerKey ? Number.isSafeInteger(v[1]) : v[1] === null || typeof v[1] === 'number' || (typeof v[1] === 'string' && !v[1].includes('\u0000')))
+    ) {
       return { key: v[1] as Cursor['key'], id: v[2] as string };
     }
   } catch {

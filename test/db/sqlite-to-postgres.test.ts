@@ -40,7 +40,8 @@ async function main() {
   const file = join(dir, 'site.db');
 
   await t.test('a site on a SQLite file, built through the API', async (t) => {
-    const app = await build(t, { databaseFile: file, webhookAllowedHosts: ['127.0.0.1'] });
+    // The source site is on SQLite on either run: under DB=postgres build() would put it on a schema.
+    const app = await build(t, { databaseFile: file, databaseUrl: undefined, webhookAllowedHosts: ['127.0.0.1'] });
     const call = fixtureCaller(app);
     const admin = (method: string, url: string, payload?: unknown) => call(method, url, payload, app.admin);
     // A child section created before its parent: the copy must still insert the parent first.

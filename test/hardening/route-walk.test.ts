@@ -500,7 +500,7 @@ t.test('credentials: malformed, unknown, revoked, in the query string, path vari
   t.equal((await req({ method: 'GET', url: '/v1/articles', headers: mine })).status, 401, 'also on public routes (a bad key is never downgraded to anonymous)');
 
   // Keys are stored as digests, never as the secret.
-  const rows = app.db.sqlite!.prepare('select * from api_keys').all() as Record<string, unknown>[];
+  const rows = await app.db.query('select * from api_keys');
   const stored = JSON.stringify(rows);
   for (const s of fx.keySecrets.slice(0, 3)) t.notOk(stored.includes(s), 'no key secret is stored in clear');
   const { createHash } = await import('node:crypto');

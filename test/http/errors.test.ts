@@ -120,7 +120,9 @@ t.test('/health and /ready', async (t) => {
 
 t.test('/ready → 503 problem when the database is gone', async (t) => {
   const { req, app } = await build(t);
-  app.db.sqlite!.close();
+  // SQLite: the connection closed under the app; PostgreSQL: its pool ended (the app's own close is a no-op then).
+  if (app.db.sqlite) app.db.sqlite.close();
+  else await app.db.close();
   const res = await req({ method: 'GET', url: '/ready' });
   assertProblem(t, res, 503, 'not-ready', '/ready');
   t.equal((await req({ method: 'GET', url: '/health' })).status, 200, 'liveness does not depend on the database');

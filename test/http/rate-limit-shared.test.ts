@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { loadConfig, type Config } from '../../src/config.js';
 import { freePort } from '../hardening/server-process.js';
-import { build, type TestApp } from '../helper.js';
+import { build, testDatabase, type TestApp } from '../helper.js';
 import { dropKeys, REDIS_URL, redisUnreachable, withRedis } from '../redis.js';
 
 const PREFIX = `broadsheet-test:${randomUUID()}:`;
@@ -23,11 +23,16 @@ t.teardown(async () => {
   await dropKeys(PREFIX);
 });
 
-/** Two apps on one SQLite file (so an API key made through one verifies on the other). */
+/**
+ * Two apps on one SQLite file, or under DB=postgres on one schema (so an API key made through one verifies on
+ * the other).
+ */
 async function pair(t: Test, overrides: Partial<Config>): Promise<[TestApp, TestApp]> {
+  const database = await testDatabase();
+  t.teardown(database.drop); // teardowns run last-first: after both apps have closed
   const databaseFile = join(dir, `${randomUUID()}.db`);
-  const a = await build(t, { databaseFile, ...overrides });
-  const b = await build(t, { databaseFile, ...overrides });
+  const a = await build(t, { databaseFile, ...database.settings, ...overrides });
+  const b = await build(t, { databaseFile, ...database.settings, ...overrides });
   return [a, b];
 }
 

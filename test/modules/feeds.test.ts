@@ -174,10 +174,17 @@ t.test('sitemap.xml: an index over 50,000 URLs', async (t) => {
   const a = (await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Seed' } })).body;
   await req({ method: 'POST', url: `/v1/articles/${a.id}/publish`, headers: editor });
   // 50,001 live copies of the seed, straight into the table (the HTTP API would take minutes).
-  const sqlite = app.app.db.sqlite!;
-  const cols = (sqlite.prepare('select name from pragma_table_info(\'articles\')').all() as { name: string }[]).map((c) => c.name);
-  const values = cols.map((c) => (c === 'id' || c === 'slug' ? `src.${c} || '-' || n.i` : `src.${c}`));
-  sqlite.prepare(`insert into articles (${cols.join(', ')}) with recursive n(i) as (select 1 union all select i + 1 from n where i < 50001) select ${values.join(', ')} from n, articles src where src.id = ?`).run(a.id);
+  const sqlite = app.app.db.sqlite;
+  if (sqlite) {
+    const cols = (sqlite.prepare('select name from pragma_table_info(\'articles\')').all() as { name: string }[]).map((c) => c.name);
+    const values = cols.map((c) => (c === 'id' || c === 'slug' ? `src.${c} || '-' || n.i` : `src.${c}`));
+    sqlite.prepare(`insert into articles (${cols.join(', ')}) with recursive n(i) as (select 1 union all select i + 1 from n where i < 50001) select ${values.join(', ')} from n, articles src where src.id = ?`).run(a.id);
+  } else {
+    // PostgreSQL: every column but the generated search vector, which it computes for each copy.
+    const cols = (await app.app.db.query("select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = 'articles' and is_generated = 'NEVER' order by ordinal_position")).map((c) => String(c.name));
+    const values = cols.map((c) => (c === 'id' || c === 'slug' ? `src.${c} || '-' || n.i` : `src.${c}`));
+    await app.app.db.query(`insert into articles (${cols.join(', ')}) select ${values.join(', ')} from generate_series(1, 50001) as n(i), articles src where src.id = ?`, [a.id]);
+  }
 
   const index = await req({ method: 'GET', url: '/v1/sitemap.xml' });
   t.equal(index.status, 200);

@@ -292,7 +292,7 @@ export function createArticleService(deps: ArticleDeps) {
 
     async revisions(id: string, limit: number, cursor: string | undefined) {
       await mustGet(id, EDITOR(iso()));
-      const after = decodeCursor(cursor, 'revision');
+      const after = decodeCursor(cursor, 'revision', true);
       const rows = await repo.listRevisions(id, limit + 1, after ? Number(after.key) : undefined);
       const page = rows.slice(0, limit).map((r) => ({
         revision: r.revision, createdAt: r.createdAt, note: r.note,

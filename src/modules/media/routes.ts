@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, badRequest } from '../../errors.js';
 import { sendPage } from '../../http/pagination.js';
 import { IdParamsSchema, ProblemSchema } from '../../http/schemas.js';
+import { textInput } from '../../http/validator.js';
 import { viewerOf } from '../../http/visibility.js';
 import { hasRenditionParams } from './renditions.js';
 import {
@@ -48,7 +49,9 @@ function parseMetadataFields(fields: Record<string, string>): MediaMetadata {
       raw[name] = value;
     }
   }
-  const parsed = MediaMetadataSchema.safeParse(raw);
+  // The text rules of every route (src/http/validator.ts): on the parts as sent, then on what their JSON decodes to.
+  textInput(fields, '/body');
+  const parsed = MediaMetadataSchema.safeParse(textInput(raw, '/body'));
   if (!parsed.success) {
     throw badRequest('The upload metadata is invalid', parsed.error.issues.flatMap((i) => {
       const keys = i.code === 'unrecognized_keys' ? i.keys : [undefined];
@@ -107,7 +110,8 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
           }
         }
         if (!staged) throw badRequest('The upload has no file', [{ pointer: '/body/file', message: 'required', code: 'required' }]);
-        created = await media.finishUpload(staged, filename, parseMetadataFields(fields));
+        // The file name is stored (as metadata only): the text rules of every other field apply.
+        created = await media.finishUpload(staged, textInput(filename, '/body/file'), parseMetadataFields(fields));
       } catch (e) {
         if (staged) await media.discard(staged);
         throw e;
