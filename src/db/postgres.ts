@@ -26,19 +26,34 @@ const WRITE_GATE = '1112753239, hashtext(current_schema())';
 /** serialization_failure, deadlock_detected: the transaction can simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-/** A serialization failure or deadlock, raised by node-postgres or wrapped by drizzle (DrizzleQueryError.cause). */
-function retryable(err: unknown): boolean {
+/**
+ * unique_violation: under SERIALIZABLE, a concurrent transaction inserted the same key after this one looked for
+ * it (the service's own check read by another predicate, e.g. a related link's URL among the article's links).
+ * Run again, the service sees the row and answers precisely (409 duplicate); retried at most this many times,
+ * then src/db/errors.ts translates it.
+ */
+const UNIQUE_RETRIES = 2;
+
+/** The SQLSTATE of a node-postgres error, raised as is or wrapped by drizzle (DrizzleQueryError.cause). */
+function sqlState(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && RETRYABLE.has(e.code)) return true;
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
   }
-  return false;
+  return undefined;
+}
+
+/** Whether the failed attempt `attempt` of a transaction runs again. */
+function retryable(err: unknown, attempt: number): boolean {
+  const code = sqlState(err);
+  if (code === '23505') return attempt <= UNIQUE_RETRIES;
+  return code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS;
 }
 
 /**
  * The transaction the caller's async context is in; `open` turns false when it ends (stale contexts see that).
- * `wrote`: it called notifyWrite.
+ * `ended`: set by notifyWrite, called when it ends (the reads waiting for it go on).
  */
-type Current = { client: pg.PoolClient; open: boolean; wrote?: boolean };
+type Current = { client: pg.PoolClient; open: boolean; ended?: () => void };
 
 export type Postgres = {
   dialect: Dialect;
@@ -46,11 +61,7 @@ export type Postgres = {
   pool: pg.Pool;
   /** Inside a write transaction: tells the other processes (at commit) that the data changed. */
   notifyWrite(): Promise<void>;
-  /**
-   * Counts the writes other processes committed (LISTEN/NOTIFY), as SQLite's `PRAGMA data_version` does, and
-   * this process's own: unlike SQLite's one connection, the pool lets a read run while a write commits, see the
-   * data before it, and be cached after the write's invalidation (src/http/response-cache.ts drops all then).
-   */
+  /** Counts the writes other processes committed (LISTEN/NOTIFY), as SQLite's `PRAGMA data_version` does. */
   dataVersion(): number;
   /** One statement outside the repositories (tests, tools), `?` placeholders. */
   query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
@@ -84,11 +95,23 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
     const tx = current.getStore();
     return tx?.open ? tx.client : pool;
   };
-  const router = { query: (config: unknown, values?: unknown) => connection().query(config as string, values as unknown[]) };
+  /**
+   * This process's write transactions that have signalled their write (notifyWrite) and not ended yet. A
+   * statement outside a transaction, or a read transaction, started meanwhile waits for them, as reads wait
+   * for the write on SQLite's one connection: the response cache drops a write's entries inside the write
+   * (journal.onRecord, after notifyWrite), so a read that misses after that must see the commit, or it would
+   * keep what the write replaced until the TTL.
+   */
+  const committing = new Set<Promise<void>>();
+  const writesEnded = () => (committing.size ? Promise.all(committing) : undefined);
+  const router = {
+    query: async (config: unknown, values?: unknown) => {
+      if (!current.getStore()?.open) await writesEnded();
+      return connection().query(config as string, values as unknown[]);
+    },
+  };
   const db = drizzle({ client: router as unknown as pg.Pool, schema: pgTables });
   const dialect = pgDialect(db);
-  /** Write transactions of this process committed (part of dataVersion). */
-  let ownWrites = 0;
 
   /**
    * `gated` (writes): through the write gate (WRITE_GATE). With retries only, a write can lose again and again
@@ -98,6 +121,8 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
   async function run<T>(begin: string, fn: () => Promise<T>, gated = false): Promise<T> {
     const outer = current.getStore();
     if (outer?.open) return fn();
+    // A read transaction's snapshot is taken after the writes it may have missed (see `committing`).
+    if (!gated) await writesEnded();
     for (let attempt = 1; ; attempt++) {
       const alone = gated && attempt > ALONE_AFTER;
       const client = await pool.connect();
@@ -110,13 +135,13 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
         await client.query(gated && !alone ? `${begin}; SELECT pg_advisory_xact_lock_shared(${WRITE_GATE})` : begin);
         const result = await current.run(tx, fn);
         await client.query('COMMIT');
-        if (tx.wrote) ownWrites++;
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
-        if (!retryable(err) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!retryable(err, attempt)) throw err;
       } finally {
         tx.open = false;
+        tx.ended?.();
         if (alone) await client.query(`SELECT pg_advisory_unlock(${WRITE_GATE})`).catch(() => (broken = true));
         client.release(broken);
       }
@@ -146,11 +171,18 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
     pool,
     async notifyWrite() {
       const tx = current.getStore();
-      if (tx?.open) tx.wrote = true;
+      if (tx?.open && !tx.ended) {
+        const ended = new Promise<void>((resolve) => {
+          tx.ended = () => {
+            committing.delete(ended);
+            resolve();
+          };
+        });
+        committing.add(ended);
+      }
       await connection().query('SELECT pg_notify($1, $2)', [WRITES_CHANNEL, signal]);
-      if (!tx?.open) ownWrites++;
     },
-    dataVersion: () => version + ownWrites,
+    dataVersion: () => version,
     async query(text, values = []) {
       let n = 0;
       return (await connection().query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];

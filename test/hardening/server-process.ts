@@ -1,8 +1,8 @@
 /**
  * The real-server-process harness shared by test/hardening/crash.test.ts, test/hardening/shutdown.test.ts and
  * scripts/load-test.ts: bounded waits, a free port, `node --import tsx src/server.ts` started in a clean
- * environment on a given SQLite file and media directory (resolved once /ready answers 200), a stop with a
- * SIGKILL fallback, and a registry that kills leftover processes on teardown.
+ * environment on a given SQLite file (or PostgreSQL URL) and media directory (resolved once /ready answers
+ * 200), a stop with a SIGKILL fallback, and a registry that kills leftover processes on teardown.
  *
  * Not a *.test.ts file: tap (include test/**\/*.test.ts) does not run it on its own.
  */
@@ -66,7 +66,10 @@ export const NO_PROTECTIONS: Record<string, string> = {
 };
 
 export type StartOptions = {
-  dbFile: string;
+  /** The SQLite file; or `databaseUrl`. */
+  dbFile?: string;
+  /** A DATABASE_URL instead of `dbFile` (postgres://…, test/postgres.ts). */
+  databaseUrl?: string;
   mediaDir: string;
   adminKey: string;
   /** Added to (and overriding) the clean environment. */
@@ -87,13 +90,15 @@ export type StartOptions = {
  * attempts) if the free port was taken in between; a server not ready within 30 s is killed.
  */
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
+  const databaseUrl = opts.databaseUrl ?? (opts.dbFile === undefined ? undefined : `file:${opts.dbFile}`);
+  if (!databaseUrl) throw new Error('startServer: give dbFile or databaseUrl');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, TMPDIR: tmpdir(),
-        PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${opts.dbFile}`, MEDIA_DIR: opts.mediaDir,
+        PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, MEDIA_DIR: opts.mediaDir,
         SEED_DEMO: 'false', ADMIN_API_KEY: opts.adminKey, LOG_LEVEL: 'warn',
         ...opts.env,
       },
