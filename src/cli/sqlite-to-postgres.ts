@@ -6,6 +6,7 @@ import pg from 'pg';
 import { migrationsFolder } from '../db/migrate.js';
 import { runPgMigrations } from '../db/migrate.pg.js';
 import * as pgSchema from '../db/schema.pg.js';
+import { storable } from '../http/validator.js';
 
 /**
  * `npm run migrate:sqlite-to-postgres -- <sqlite file> <postgres url>`: copies a whole site (content, media
@@ -19,6 +20,9 @@ import * as pgSchema from '../db/schema.pg.js';
  * - Tables go in foreign-key order, 500 rows per INSERT (`--batch-rows=N`), all in one transaction: a failure
  *   leaves the target empty. JSON text becomes jsonb (the server parses it; jsonb keeps neither key order nor
  *   duplicate keys), SQLite's 0/1 flags become booleans; the search column fills itself.
+ * - Text PostgreSQL cannot hold (NUL in text and JSON, lone UTF-16 surrogates in JSON; the API now refuses the
+ *   one and replaces the other, src/http/validator.ts) was stored by older versions: each becomes U+FFFD (the
+ *   validator's `storable`), and the summary says how many values of which column changed.
  * - Exit 0 only when every table has as many rows in PostgreSQL as in SQLite (counted before COMMIT; on a
  *   difference nothing is committed). Media bytes are files under MEDIA_DIR, not rows: copy them too.
  */
@@ -55,7 +59,7 @@ const [sqliteArg = '', pgUrl = ''] = positional;
 const sqliteFile = sqliteArg.replace(/^file:/, '');
 if (!/^postgres(ql)?:\/\//.test(pgUrl)) fail(`${pgUrl} is not a postgres:// URL\n${USAGE}`, 2);
 
-type Column = { name: string; boolean: boolean };
+type Column = { name: string; boolean: boolean; json: boolean };
 type Table = { name: string; columns: Column[]; dependsOn: string[]; selfReference?: { column: string; target: string } };
 
 /** The tables to copy, from the PostgreSQL schema, each after the tables its foreign keys name. */
@@ -66,7 +70,7 @@ function tablesInDependencyOrder(): Table[] {
     const config = getTableConfig(value);
     const columns = config.columns
       .filter((c) => !c.generated)
-      .map((c): Column => ({ name: c.name, boolean: c.columnType === 'PgBoolean' }));
+      .map((c): Column => ({ name: c.name, boolean: c.columnType === 'PgBoolean', json: c.columnType === 'PgJsonb' }));
     const table: Table = { name: config.name, columns, dependsOn: [] };
     for (const fk of config.foreignKeys) {
       const ref = fk.reference();
@@ -180,11 +184,49 @@ function progress(total: number) {
   };
 }
 
-async function copyTable(client: pg.ClientBase, sqlite: Database.Database, table: Table, onRows: (n: number) => void) {
+/**
+ * JSON text that may hold a NUL or a lone surrogate: only as `\u` escapes, since JSON.stringify wrote it (a raw
+ * NUL is invalid JSON, and SQLite's UTF-8 cannot hold a lone surrogate). A false alarm (`\\u0000`, a valid
+ * pair) costs a parse.
+ */
+const SUSPECT_JSON = /\\u(?:0000|d[89a-f])/i;
+
+/** `value` as PostgreSQL can store it (see `storable`), counting in `changed` each value that differs. */
+function storableValue(json: boolean, changed: () => void) {
+  return (v: unknown) => {
+    if (typeof v !== 'string') return v;
+    if (!json) {
+      const out = storable(v);
+      if (out !== v) changed();
+      return out;
+    }
+    if (!SUSPECT_JSON.test(v)) return v;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      return v; // PostgreSQL reports invalid JSON, naming the table
+    }
+    const out = storable(parsed);
+    if (out === parsed) return v;
+    changed();
+    // Every number in these columns was written by JSON.stringify, so the round trip keeps them exactly.
+    return JSON.stringify(out);
+  };
+}
+
+/** Counts of values replaced by `storable`, by `table.column`. */
+type Replaced = Map<string, number>;
+
+async function copyTable(client: pg.ClientBase, sqlite: Database.Database, table: Table, replaced: Replaced, onRows: (n: number) => void) {
   const names = table.columns.map((c) => c.name);
   const select = sqlite.prepare(`SELECT ${names.map(q).join(', ')} FROM ${q(table.name)} ORDER BY rowid`).raw();
-  // JSON text goes as it is: the server parses it into jsonb.
-  const convert = table.columns.map((c) => (c.boolean ? (v: unknown) => (v === null ? null : v !== 0) : (v: unknown) => v));
+  // JSON text goes as it is (unless it needs `storable`): the server parses it into jsonb.
+  const convert = table.columns.map((c) => {
+    if (c.boolean) return (v: unknown) => (v === null ? null : v !== 0);
+    const key = `${table.name}.${c.name}`;
+    return storableValue(c.json, () => replaced.set(key, (replaced.get(key) ?? 0) + 1));
+  });
   const batch = Math.max(1, Math.min(batchRows, Math.floor(MAX_PARAMS / names.length)));
   const head = `INSERT INTO ${q(table.name)} (${names.map(q).join(', ')}) VALUES `;
   const insert = async (rows: unknown[][]) => {
@@ -248,9 +290,10 @@ async function main(): Promise<number> {
     const total = [...sqliteCounts.values()].reduce((a, b) => a + b, 0);
     process.stderr.write(`copying ${total} rows in ${tables.length} tables from ${sqliteFile} into ${where!.db}, schema ${where!.schema}\n`);
     const bar = progress(total);
+    const replaced: Replaced = new Map();
     for (const t of tables) {
       try {
-        await copyTable(client, sqlite, t, (n) => bar.advance(n, t.name));
+        await copyTable(client, sqlite, t, replaced, (n) => bar.advance(n, t.name));
       } catch (e) {
         bar.end();
         throw new Error(`copying ${t.name}: ${(e as Error).message}`);
@@ -277,6 +320,10 @@ async function main(): Promise<number> {
     const line = (a: string, b: string, c: string, d: string) => `${`${a.padEnd(width)}  ${b.padStart(9)}  ${c.padStart(9)}  ${d}`.trimEnd()}\n`;
     let out = line('table', 'sqlite', 'postgres', '');
     for (const r of report) out += line(r.table, String(r.sqlite), String(r.postgres), r.sqlite === r.postgres ? 'ok' : 'DIFFERENT');
+    for (const column of tables.flatMap((t) => t.columns.map((c) => `${t.name}.${c.name}`))) {
+      const n = replaced.get(column);
+      if (n) out += `${column}: ${n} ${n === 1 ? 'value' : 'values'} had NUL or lone surrogates, replaced by U+FFFD\n`;
+    }
     process.stdout.write(out);
     if (differ.length) {
       complain(`row counts differ in ${differ.map((r) => r.table).join(', ')}: nothing was committed`);

@@ -32,20 +32,33 @@ function nulPaths(value: unknown, path: (string | number)[] = [], out: (string |
 const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
 const wellFormedString = (s: string) => (HAS_LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s);
 
-/** `value` with every lone surrogate (in strings and keys) replaced by U+FFFD; the same object when there is none. */
-function wellFormed<T>(value: T): T {
-  if (typeof value === 'string') return wellFormedString(value) as T;
+/** `value` with `fix` applied to every string (values and object keys); the same object when nothing changed. */
+function mapStrings<T>(value: T, fix: (s: string) => string): T {
+  if (typeof value === 'string') return fix(value) as T;
   if (Array.isArray(value)) {
-    const out = value.map(wellFormed);
+    const out = value.map((v) => mapStrings(v, fix));
     return (out.some((v, i) => v !== value[i]) ? out : value) as T;
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    const out = entries.map(([k, v]) => [wellFormedString(k), wellFormed(v)] as const);
+    const out = entries.map(([k, v]) => [fix(k), mapStrings(v, fix)] as const);
     return (out.some(([k, v], i) => k !== entries[i]![0] || v !== entries[i]![1]) ? Object.fromEntries(out) : value) as T;
   }
   return value;
 }
+
+/** `value` with every lone surrogate (in strings and keys) replaced by U+FFFD; the same object when there is none. */
+const wellFormed = <T>(value: T): T => mapStrings(value, wellFormedString);
+
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+const HAS_UNSTORABLE = new RegExp(UNSTORABLE.source);
+
+/**
+ * For text stored before these rules (the SQLite-to-PostgreSQL copy, src/cli/sqlite-to-postgres.ts): every NUL
+ * and lone surrogate (in strings and keys) becomes U+FFFD; the same object when there is none. The API has no
+ * form of a NUL to reuse (it refuses it), so U+FFFD keeps the place visible.
+ */
+export const storable = <T>(value: T): T => mapStrings(value, (s) => (HAS_UNSTORABLE.test(s) ? s.replace(UNSTORABLE, '\ufffd') : s));
 
 /**
  * The same rules for values read outside the route schemas (multipart parts): throws the 400, with pointers

@@ -98,6 +98,7 @@ async function main() {
       t.match(res.stdout, new RegExp(`^${table} +${liteCount(table)} +${liteCount(table)} +ok$`, 'm'), `${table}: in the verification table`);
     }
     t.match(res.stdout, `all ${tables.length} tables match`);
+    t.notMatch(res.stdout, /lone surrogates/, 'a site written through the API needs no replacement');
 
     const liteArticles = lite.prepare('SELECT id, body, seo, source, hero FROM articles ORDER BY id').all() as { id: string; body: string; seo: string | null; source: string | null; hero: string | null }[];
     const pgArticles = await pg.query<{ id: string; body: unknown; seo: unknown; source: unknown; hero: unknown }>('SELECT id, body, seo, source, hero FROM articles ORDER BY id');
@@ -127,6 +128,47 @@ async function main() {
     t.equal(res.code, 0, res.stderr);
     t.match(res.stdout, `all ${tables.length} tables match`);
     t.same(await pg.query("SELECT c.name FROM sections c JOIN sections p ON p.id = c.parent_id WHERE p.name = 'World'"), [{ name: 'Asia' }]);
+  });
+
+  await t.test('text older versions stored and PostgreSQL refuses: NUL and lone surrogates become U+FFFD, and the summary says where', async (t) => {
+    // Written straight into the file, as versions before the validator's text rules could.
+    const old = join(dir, 'old-text.db');
+    copyFileSync(file, old);
+    const w = new Database(old);
+    const article = w.prepare("SELECT id, body FROM articles WHERE headline = 'Mediation at Panmunjom'").get() as { id: string; body: string };
+    const body = JSON.parse(article.body) as { id: string; children?: { text: string }[] }[];
+    body.find((b) => b.id === 'p1')!.children![0]!.text = 'Café\u0000diplomacy \ud800returns';
+    w.prepare('UPDATE articles SET headline = ?, body = ?, source = ? WHERE id = ?')
+      .run('Mediation\u0000at Panmunjom', JSON.stringify(body), JSON.stringify({ name: 'TASS', 'note\u0000': 'a key' }), article.id);
+    const mediaId = w.prepare('SELECT id FROM media').pluck().get() as string;
+    w.prepare('UPDATE media SET caption = ?, caption_text = ? WHERE id = ?')
+      .run(JSON.stringify([{ type: 'text', text: 'Delegates\u0000at \udc00Panmunjom' }]), 'Delegates\u0000at Panmunjom', mediaId);
+    const stored = w.prepare('SELECT a.headline, a.body, m.caption FROM articles a, media m WHERE a.id = ? AND m.id = ?').get(article.id, mediaId) as Record<string, string>;
+    w.close();
+    t.equal(stored.headline, 'Mediation\u0000at Panmunjom', 'the SQLite file holds the NUL in text');
+    t.match(stored.body, '\\u0000diplomacy \\ud800returns', '…and the escapes in JSON text');
+    t.match(stored.caption, '\\u0000at \\udc00Panmunjom');
+
+    const pg = await freshSchema(t);
+    const res = await cli([old, pg.url]);
+    t.equal(res.code, 0, res.stderr);
+    t.match(res.stdout, `all ${tables.length} tables match`, 'every row is copied');
+    const [copied] = await pg.query<{ headline: string; body: { id: string; children?: { text: string }[] }[]; source: unknown }>('SELECT headline, body, source FROM articles WHERE id = $1', [article.id]);
+    t.equal(copied?.headline, 'Mediation\ufffdat Panmunjom', 'NUL in a text column becomes U+FFFD');
+    t.equal(copied?.body.find((b) => b.id === 'p1')?.children?.[0]?.text, 'Café\ufffddiplomacy \ufffdreturns', 'NUL and a lone surrogate in a JSON text node become U+FFFD');
+    t.same(copied?.source, { name: 'TASS', 'note\ufffd': 'a key' }, '…and in a JSON object key');
+    t.same(await pg.query('SELECT caption, caption_text FROM media WHERE id = $1', [mediaId]), [{ caption: [{ type: 'text', text: 'Delegates\ufffdat \ufffdPanmunjom' }], caption_text: 'Delegates\ufffdat Panmunjom' }], 'a media caption');
+    const others = lite.prepare('SELECT id, headline, body FROM articles WHERE id <> ? ORDER BY id').all(article.id) as { id: string; headline: string; body: string }[];
+    t.same(await pg.query('SELECT id, headline, body FROM articles WHERE id <> $1 ORDER BY id', [article.id]), others.map((a) => ({ ...a, body: JSON.parse(a.body) })), 'other rows are untouched');
+
+    const replaced = res.stdout.split('\n').filter((l) => l.includes('lone surrogates'));
+    t.same(replaced, [
+      'articles.headline: 1 value had NUL or lone surrogates, replaced by U+FFFD',
+      'articles.body: 1 value had NUL or lone surrogates, replaced by U+FFFD',
+      'articles.source: 1 value had NUL or lone surrogates, replaced by U+FFFD',
+      'media.caption: 1 value had NUL or lone surrogates, replaced by U+FFFD',
+      'media.caption_text: 1 value had NUL or lone surrogates, replaced by U+FFFD',
+    ], 'the summary names each column and how many values changed');
   });
 
   await t.test('a failure part-way leaves the target empty', async (t) => {
