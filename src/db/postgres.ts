@@ -14,23 +14,21 @@ import * as pgTables from './schema.pg.js';
  * database (one schema each: tenants, the test suite) apart.
  */
 const WRITES_CHANNEL = 'broadsheet_writes';
-/** How often a transaction that lost a serialization race is run again before the error reaches the caller. */
+/** How often a transaction that failed with a retryable error is run again before the error reaches the caller. */
 const MAX_ATTEMPTS = 10;
 /**
- * After this many lost races a write runs alone. The write gate is an advisory lock per schema (int4 pair:
- * a constant, the schema's hash): every write transaction holds it shared; one that lost ALONE_AFTER times
- * takes it exclusively, so it waits for the writes under way and no other write starts until it ends.
+ * The write gate: a transaction-level advisory lock per schema (int4 pair: a constant, the schema's hash) that
+ * every write transaction takes first, so writes to one site run one at a time across all processes, as
+ * SQLite's single writer runs them. Released by COMMIT or ROLLBACK, so a crashed process cannot leave it held.
  */
-const ALONE_AFTER = 3;
 const WRITE_GATE = '1112753239, hashtext(current_schema())';
 /** serialization_failure, deadlock_detected: the transaction can simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
 /**
- * unique_violation: under SERIALIZABLE, a concurrent transaction inserted the same key after this one looked for
- * it (the service's own check read by another predicate, e.g. a related link's URL among the article's links).
- * Run again, the service sees the row and answers precisely (409 duplicate); retried at most this many times,
- * then src/db/errors.ts translates it.
+ * unique_violation: a statement outside the write gate (an Idempotency-Key record, say) inserted the same key
+ * after the transaction looked for it. Run again, the service sees the row and answers precisely (409);
+ * retried at most this many times, then src/db/errors.ts translates it.
  */
 const UNIQUE_RETRIES = 2;
 
@@ -73,13 +71,16 @@ export type Postgres = {
  * PostgreSQL behind the same seam as SQLite: a pool, the migrations applied under an advisory lock, the
  * dialect, transactions, and the cross-process write signal.
  *
- * Transactions are SERIALIZABLE. The services were written for one writer (SQLite): a write reads, checks
- * (If-Match, slug taken, "21st related link", in use) and writes in one transaction, and relies on nothing
- * changing in between. SERIALIZABLE gives exactly that guarantee across processes; the price is that a
- * transaction that lost a race fails with a serialization error, and it is run again (up to MAX_ATTEMPTS,
- * alone after ALONE_AFTER), seeing the winner's write: a lost If-Match race answers 412, as on SQLite.
- * Transaction bodies must stay free of side effects other than statements and idempotent in-memory ones
- * (response-cache invalidation).
+ * Write transactions run one at a time per site (WRITE_GATE), READ COMMITTED. The services were written for
+ * one writer (SQLite): a write reads, checks (If-Match, slug taken, "21st related link", in use) and writes in
+ * one transaction, and relies on nothing changing in between. Taking the gate in the transaction's first
+ * statement gives exactly that, and each later statement reads what the writes before it committed: a lost
+ * If-Match race answers 412, as on SQLite. Measured first with SERIALIZABLE and retries instead (2026-11-27,
+ * npm run bench:scale): writes lost 1.35 serialization races each on average (false conflicts on shared index
+ * pages), 167 writes/s for one process and 137 for two; and a write could lose MAX_ATTEMPTS times and answer
+ * 500. Read-only snapshots (readTx) are REPEATABLE READ. Transaction bodies must stay free of side effects
+ * other than statements and idempotent in-memory ones (response-cache invalidation): a deadlock (40P01) or a
+ * unique violation from a write outside the gate runs the body again.
  *
  * Statements run on the connection of the caller's transaction (found through AsyncLocalStorage) or, outside
  * one, on any pooled connection: drizzle is given a client whose `query` routes each call.
@@ -113,26 +114,19 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
   const db = drizzle({ client: router as unknown as pg.Pool, schema: pgTables });
   const dialect = pgDialect(db);
 
-  /**
-   * `gated` (writes): through the write gate (WRITE_GATE). With retries only, a write can lose again and again
-   * while others keep coming (8 concurrent creates over two processes ran out of MAX_ATTEMPTS: page-level
-   * predicate locks on the same index pages make false conflicts); run alone, it cannot lose to another write.
-   */
   async function run<T>(begin: string, fn: () => Promise<T>, gated = false): Promise<T> {
     const outer = current.getStore();
     if (outer?.open) return fn();
     // A read transaction's snapshot is taken after the writes it may have missed (see `committing`).
     if (!gated) await writesEnded();
     for (let attempt = 1; ; attempt++) {
-      const alone = gated && attempt > ALONE_AFTER;
       const client = await pool.connect();
       const tx: Current = { client, open: true };
       let broken = false;
       try {
-        // Alone: a session lock taken before BEGIN, so the snapshot is taken after the writes it waited for.
-        // Shared: in the same round trip as BEGIN, released by COMMIT or ROLLBACK.
-        if (alone) await client.query(`SELECT pg_advisory_lock(${WRITE_GATE})`);
-        await client.query(gated && !alone ? `${begin}; SELECT pg_advisory_xact_lock_shared(${WRITE_GATE})` : begin);
+        // One round trip: BEGIN, then the gate (READ COMMITTED: later statements see what the writes that held it
+        // before committed).
+        await client.query(gated ? `${begin}; SELECT pg_advisory_xact_lock(${WRITE_GATE})` : begin);
         const result = await current.run(tx, fn);
         await client.query('COMMIT');
         return result;
@@ -142,7 +136,6 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
       } finally {
         tx.open = false;
         tx.ended?.();
-        if (alone) await client.query(`SELECT pg_advisory_unlock(${WRITE_GATE})`).catch(() => (broken = true));
         client.release(broken);
       }
       // With the connection (and the gate) given back: nothing is held while waiting.
@@ -151,7 +144,7 @@ export async function openPostgres(url: string, options: { poolMax?: number } = 
   }
 
   const transactions: Transactions = {
-    tx: (fn) => run('BEGIN ISOLATION LEVEL SERIALIZABLE', fn, true),
+    tx: (fn) => run('BEGIN ISOLATION LEVEL READ COMMITTED', fn, true),
     readTx: (fn) => run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn),
     // The repositories answer promises already, and the database keeps transactions apart.
     repository: <R extends object>(repo: R) => repo as Async<R>,
