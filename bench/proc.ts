@@ -1,5 +1,5 @@
 /** Child processes (always killed on exit), free ports, /proc readings and a tiny HTTP client. */
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, execSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -150,4 +150,16 @@ export function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** `npm run build` (compiled JavaScript, as production runs), unless skipped; returns dist/config.js's text. */
+export function buildProduction(root: string, skip: boolean, info: (line: string) => void): string {
+  if (!skip) {
+    const t = performance.now();
+    info('npm run build');
+    const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 2, 2] });
+    if (built.status !== 0) throw new Error('npm run build failed');
+    info(`built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return readFileSync(`${root}/dist/config.js`, 'utf8');
 }

@@ -5,9 +5,9 @@
  * demo column plus a bulk-seeded archive, starts a bare Fastify baseline that serves the same bytes
  * from memory, and measures every scenario against both, alternating. See bench/README.md.
  */
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/http/pagination.js';
 import { aggregate, runRound, settle, type Req, type Round } from './load.js';
-import { cpuMs, freePort, http, killChildrenOnExit, peakRssBytes, type Proc, rssBytes, startProcess, stopProcess, waitReady } from './proc.js';
+import { buildProduction, cpuMs, freePort, http, killChildrenOnExit, peakRssBytes, type Proc, rssBytes, startProcess, stopProcess, waitReady } from './proc.js';
 import { formatSummary, summariseFile } from './profile.js';
 import { checks, type Check, formatLegend, formatTable, type ScenarioResult } from './report.js';
 import { seedArchive } from './seed.js';
@@ -151,14 +151,7 @@ async function main() {
   info(`temp dir ${tmp}${settings.keep ? ' (kept)' : ''}`);
 
   // --- 1. build --------------------------------------------------------------------------------------------
-  if (!bool('skip-build')) {
-    const t = performance.now();
-    info('npm run build');
-    const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 2, 2] });
-    if (built.status !== 0) throw new Error('npm run build failed');
-    info(`built in ${secondsSince(t)} s`);
-  }
-  const configJs = readFileSync(join(root, 'dist', 'config.js'), 'utf8');
+  const configJs = buildProduction(root, bool('skip-build'), info);
   const protections = protectionEnv(configJs);
   const [cacheVar, cacheOff] = settings.cacheOffEnv.split('=') as [string, string | undefined];
   const hasResponseCache = configJs.includes(cacheVar);

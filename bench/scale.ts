@@ -7,7 +7,7 @@
  * started as production runs it (node dist/server.js), seeded with the same content through the HTTP API and
  * measured with autocannon. See bench/README.md, "Several processes on PostgreSQL (`npm run bench:scale`)".
  */
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -18,7 +18,7 @@ import pg from 'pg';
 import { startBalancer } from '../test/hardening/balancer.js';
 import { createSchema, PG_URL } from '../test/postgres.js';
 import { aggregate, runRound, settle, type Aggregate, type Req, type Round } from './load.js';
-import { cpuMs, freePort, http, killChildrenOnExit, logTail, type Proc, startProcess, stopProcess, waitReady } from './proc.js';
+import { buildProduction, cpuMs, freePort, http, killChildrenOnExit, logTail, type Proc, startProcess, stopProcess, waitReady } from './proc.js';
 import { headline, paragraph, personName, rng, sentence } from './words.js';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -133,14 +133,7 @@ async function runner(): Promise<void> {
   };
   // Read when dist/ is built: the working tree is shared, and HEAD may move while the run goes on.
   const gitAtBuild = { commit: git('rev-parse --short HEAD'), uncommittedSrcFiles: git('status --porcelain -- src').split('\n').filter(Boolean).length };
-  if (!bool('skip-build')) {
-    const t = performance.now();
-    info('npm run build');
-    const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 2, 2] });
-    if (built.status !== 0) throw new Error('npm run build failed');
-    info(`built in ${secondsSince(t)} s`);
-  }
-  const configJs = readFileSync(join(root, 'dist', 'config.js'), 'utf8');
+  const configJs = buildProduction(root, bool('skip-build'), info);
   if (!configJs.includes('RESPONSE_CACHE')) throw new Error('dist/config.js does not read RESPONSE_CACHE: this runner measures with the response cache on and off');
 
   if (selected.some((s) => s.postgres)) await ensureDatabase(pgUrl);
