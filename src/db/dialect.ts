@@ -7,7 +7,7 @@ import * as sqliteTables from './schema.js';
  * The seam between the repositories and the database they run on (issue 8). Repositories are written once,
  * with drizzle's query builder over `d.db` and `d.tables`, and run statements only through `d.prepare`,
  * `d.all`, `d.get` and `d.run`, which answer promises on both databases. Only SQL that genuinely differs
- * comes from the dialect (JSON arrays, full-text search).
+ * comes from the dialect (JSON arrays, NULL order, LIKE, row locks, full-text search).
  *
  * Types: `d.db` and `d.tables` are typed as the SQLite ones. On PostgreSQL they are drizzle's node-postgres
  * database and the tables of src/db/schema.pg.ts, which have the same keys, column names and row types

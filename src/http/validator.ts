@@ -72,12 +72,24 @@ export function textInput<T>(value: T, pointer: string): T {
   return wellFormed(value);
 }
 
+/** NUL or any surrogate anywhere (strings and keys): one allocation-free scan, so clean input skips the walks above. */
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+function suspect(value: unknown): boolean {
+  if (typeof value === 'string') return SUSPECT.test(value);
+  if (Array.isArray(value)) return value.some(suspect);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) if (SUSPECT.test(key) || suspect((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 const text = z
   .unknown()
   .superRefine((value, ctx) => {
+    if (!suspect(value)) return;
     for (const path of nulPaths(value)) ctx.addIssue({ code: NUL_CODE, format: 'regex', pattern: '^[^\\u0000]*$', path, message: NUL_MESSAGE });
   })
-  .transform(wellFormed);
+  .transform((value) => (suspect(value) ? wellFormed(value) : value));
 
 /**
  * fastify-type-provider-zod's compiler behind the text rules: every params, querystring, headers and body schema

@@ -1,9 +1,9 @@
-import { and, count, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SearchTerms } from '../../content/search.js';
 import type { Async } from '../../db/client.js';
-import type { Dialect, Tables } from '../../db/dialect.js';
+import type { Dialect } from '../../db/dialect.js';
 import { articleVisibleTo, type Viewer } from '../../db/visibility.js';
-import type { ArticleFilter, ArticleRow } from '../articles/repository.js';
+import { articleColumns, type ArticleFilter, type ArticleRow } from '../articles/repository.js';
 
 export { MARK_CLOSE, MARK_OPEN } from '../../content/search.js';
 
@@ -16,8 +16,7 @@ export type Snippets = { id: string; body: string; captions: string; standfirst:
 export function createSearchRepository(d: Dialect) {
   const { db, search } = d;
   const { articles, articleTags, sections, tags } = d.tables;
-  // A row is the table's columns without PostgreSQL's `search` (the tsvector index, no part of an article).
-  const rowColumns = Object.fromEntries(Object.entries(getTableColumns(articles)).filter(([key]) => key !== 'search')) as Tables['articles']['_']['columns'];
+  const rowColumns = articleColumns(articles);
 
   /**
    * Text match, the visibility predicate and the filters in ONE statement: nobody matches on text they cannot
