@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const database = await openDatabase(config, options.db);
+  const database = await openDatabase(config, options.db, (message) => app.log.warn(message));
   const clock = options.now ?? (() => new Date());
   const services = createServices(database, config, clock);
   if (config.adminApiKey && (await services.apiKeys.ensureBootstrapAdmin(config.adminApiKey))) {

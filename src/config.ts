@@ -81,6 +81,7 @@ const ConfigSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   WEBHOOK_ALLOWED_HOSTS: list,
   DB_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  DB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   REQUIRE_IF_MATCH: bool('REQUIRE_IF_MATCH').default(false),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),
@@ -136,6 +137,8 @@ export type Config = Readonly<{
   mediaMaxBytes: number;
   webhookAllowedHosts: readonly string[];
   dbSynchronous: 'NORMAL' | 'FULL';
+  /** SQLite: how often a worker thread checkpoints the WAL (src/db/checkpointer.ts); 0 = SQLite's automatic checkpoint at commit. */
+  dbCheckpointMs: number;
   /** Article writes without If-Match answer 428. */
   requireIfMatch: boolean;
   /** How long an Idempotency-Key record is kept. */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: c.MEDIA_MAX_BYTES,
     webhookAllowedHosts: Object.freeze(c.WEBHOOK_ALLOWED_HOSTS),
     dbSynchronous: c.DB_SYNCHRONOUS,
+    dbCheckpointMs: c.DB_CHECKPOINT_MS,
     requireIfMatch: c.REQUIRE_IF_MATCH,
     idempotencyTtlHours: c.IDEMPOTENCY_TTL_HOURS,
     siteName: c.SITE_NAME,

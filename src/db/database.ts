@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config.js';
+import { CHECKPOINT_BACKSTOP_PAGES, startCheckpointer } from './checkpointer.js';
 import { createTransactions, dataVersionReader, openDb, statisticsRefresher, type DbHandle, type Transactions } from './client.js';
-import { sqliteDialect, type Dialect } from './dialect.js';
+import { searchIndexFlusher, sqliteDialect, type Dialect } from './dialect.js';
 import { runMigrations } from './migrate.js';
 import { checkDatabase } from './self-check.js';
 
@@ -31,8 +32,11 @@ export type Database = {
   sqlite?: BetterSqlite3.Database;
 };
 
-/** Opens the configured database, checked and migrated. `handle`: an SQLite connection the caller owns (tests). */
-export async function openDatabase(config: Config, handle?: DbHandle): Promise<Database> {
+/**
+ * Opens the configured database, checked and migrated. `handle`: an SQLite connection the caller owns (tests).
+ * `log`: where the SQLite checkpointer reports a failed checkpoint.
+ */
+export async function openDatabase(config: Config, handle?: DbHandle, log?: (message: string) => void): Promise<Database> {
   if (config.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
     const pg = await openPostgres(config.databaseUrl, { poolMax: config.pgPoolMax });
@@ -47,7 +51,15 @@ export async function openDatabase(config: Config, handle?: DbHandle): Promise<D
   sqlite.pragma('optimize=0x10002');
   const refresh = statisticsRefresher(sqlite);
   const ping = sqlite.prepare('select 1 as ok');
-  const transactions = createTransactions(sqlite);
+  // Articles inserted outside the app's transactions (a tool writing to the file) are indexed now.
+  const flushSearchIndex = searchIndexFlusher(sqlite);
+  flushSearchIndex();
+  const transactions = createTransactions(sqlite, { beforeCommit: flushSearchIndex });
+  // WAL checkpoints off the event loop (src/db/checkpointer.ts), for a file this process opened.
+  const checkpointer = !handle && config.dbCheckpointMs > 0 && config.databaseFile !== ':memory:'
+    ? startCheckpointer(config.databaseFile, { everyMs: config.dbCheckpointMs, onError: (m) => log?.(`WAL checkpoint failed: ${m}`) })
+    : undefined;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
   return {
     kind: 'sqlite',
     dialect: sqliteDialect(db),
@@ -68,6 +80,7 @@ export async function openDatabase(config: Config, handle?: DbHandle): Promise<D
       }
     },
     async close() {
+      await checkpointer?.stop();
       if (!handle) sqlite.close();
     },
     sqlite,

@@ -1,4 +1,5 @@
 import { asc, count, desc, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { Db } from './client.js';
 import { fts5Match, MARK_CLOSE, MARK_OPEN, SNIPPET_WORDS, type SearchTerms } from '../content/search.js';
 import * as sqliteTables from './schema.js';
@@ -117,6 +118,25 @@ const sqliteSearch: TextSearch = {
   only: (condition) => sql`+articles_fts.rowid IN (SELECT ${sqliteTables.articles}.rowid FROM ${sqliteTables.articles} WHERE ${condition})`,
   snippet: (column) => sql<string>`${sql.raw(`snippet(articles_fts, ${FTS_COLUMNS[column]}, '${MARK_OPEN}', '${MARK_CLOSE}', '…', ${SNIPPET_WORDS})`)}`,
 };
+
+/**
+ * Indexes the articles inserted in the open transaction (recorded in `articles_fts_pending` by the insert
+ * trigger, migrations/0007_search_deferred.sql) in one statement, so that FTS5 writes one index segment for the
+ * whole transaction. Runs inside every write transaction just before its COMMIT (`createTransactions`'
+ * `beforeCommit`); costs one index probe when nothing is pending.
+ */
+export function searchIndexFlusher(sqlite: Database.Database): () => void {
+  const pending = sqlite.prepare('SELECT 1 FROM articles_fts_pending LIMIT 1');
+  const index = sqlite.prepare(`INSERT INTO articles_fts(rowid, headline, standfirst, plain_text, captions)
+    SELECT a.rowid, a.headline, coalesce(a.standfirst, ''), a.plain_text, a.captions
+    FROM articles_fts_pending p JOIN articles a ON a.rowid = p.rowid ORDER BY p.rowid`);
+  const done = sqlite.prepare('DELETE FROM articles_fts_pending');
+  return () => {
+    if (pending.get() === undefined) return;
+    index.run();
+    done.run();
+  };
+}
 
 /** The SQLite dialect: better-sqlite3 answers at once; the answers are wrapped in resolved promises. */
 export function sqliteDialect(db: Db): Dialect {
