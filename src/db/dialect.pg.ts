@@ -90,6 +90,7 @@ export function pgDialect(db: NodePgDatabase<typeof pgTables>): Dialect {
     orderNullable: (key, direction) => (direction === 'desc' ? sql`${key} desc nulls last` : sql`${key} asc nulls first`),
     // ILIKE under the columns' "C" collation folds ASCII letters only, as SQLite's LIKE does.
     like: (column, pattern) => sql`${column} ilike ${pattern} escape '\\'`,
+    filterOnly: (condition) => condition,
     jsonArrayLength: (column) => sql`(case when jsonb_typeof(${column}) = 'array' then jsonb_array_length(${column}) when ${column} is not null then 0 end)`,
   };
 }

@@ -19,7 +19,7 @@ export function createRelatedLinkRepository(d: Dialect) {
   const visibleTargets = preparedByViewer(articles, (visible) => d.prepare(db
     .select({ id: articles.id, slug: articles.slug, headline: articles.headline, type: articles.type, publishedAt: articles.publishedAt, hero: articles.hero })
     .from(articles)
-    .where(and(d.inJsonArray(articles.id), visible, isNull(articles.deletedAt)))));
+    .where(and(d.inJsonArray(articles.id), d.filterOnly(and(visible, isNull(articles.deletedAt)))))));
   /** Every stored link of one article (including links whose target is hidden), in order. */
   const listFor = async (articleId: string): Promise<RelatedLinkRow[]> =>
     d.all(db.select().from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(...byPosition));
