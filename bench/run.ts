@@ -410,7 +410,8 @@ async function main() {
   if (settings.cpuProf && existsSync(profileDir)) {
     mkdirSync(join(benchDir, 'results', 'profiles'), { recursive: true });
     for (const scenario of readdirSync(profileDir)) {
-      for (const f of readdirSync(join(profileDir, scenario)).filter((x) => x.endsWith('.cpuprofile'))) {
+      // The main thread's profile (thread id 0 in Node's file name); the WAL checkpoint worker writes its own.
+      for (const f of readdirSync(join(profileDir, scenario)).filter((x) => /\.\d+\.0\.\d+\.cpuprofile$/.test(x))) {
         const file = join(profileDir, scenario, f);
         const summary = formatSummary(summariseFile(file));
         profiles.push({ scenario, file, summary });
