@@ -9,10 +9,11 @@ import { Worker } from 'node:worker_threads';
  *
  * Here a worker thread with its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs` (PASSIVE
  * never waits for, nor blocks, readers and the writer; it repeats while the writer keeps appending), and the main
- * connection's own automatic checkpoint is pushed out to `CHECKPOINT_BACKSTOP_PAGES`. The WAL starts over only when a checkpoint has copied
- * everything before the writer's next transaction begins; under sustained writes the worker rarely finds that
- * moment, so the WAL grows to the backstop and the backstop checkpoint runs in a COMMIT, as before but once per
- * ~40 MB instead of 4 MB, copying only the frames since the worker's last pass (then syncing both files).
+ * connection's own automatic checkpoint is pushed out to `CHECKPOINT_BACKSTOP_PAGES`. The WAL starts over only
+ * when a checkpoint has copied everything before the writer's next transaction begins; under sustained writes
+ * the worker rarely finds that moment, so the WAL grows to the backstop and the backstop checkpoint runs in a
+ * COMMIT, as before but once per ~40 MB instead of 4 MB, copying only the frames since the worker's last pass
+ * (then syncing both files).
  * Durability is unchanged in kind: with NORMAL, what power loss can take is what was committed since the last
  * checkpoint, now at most about `everyMs` of writes instead of up to 1,000 pages.
  */
@@ -28,8 +29,8 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const checkpoint = () => {
   try {
-    // Frames the writer appends meanwhile are left for the next pass; each pass has fewer. Once one copies
-    // everything, the writer's next transaction starts the WAL over (it does not grow while writes go on).
+    // Frames the writer appends meanwhile are left for the next pass; each pass has fewer. When one copies
+    // everything before the writer's next transaction, that transaction starts the WAL over.
     for (let pass = 0; pass < 8; pass++) {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
       if (r.busy || r.checkpointed >= r.log) break;
