@@ -81,7 +81,7 @@ const ConfigSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   WEBHOOK_ALLOWED_HOSTS: list,
   DB_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-  DB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  DB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   REQUIRE_IF_MATCH: bool('REQUIRE_IF_MATCH').default(false),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   SITE_NAME: z.string().min(1).max(200).default('Broadsheet'),

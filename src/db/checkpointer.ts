@@ -13,7 +13,10 @@ import { Worker } from 'node:worker_threads';
  * when a checkpoint has copied everything before the writer's next transaction begins; under sustained writes
  * the worker rarely finds that moment, so the WAL grows to the backstop and the backstop checkpoint runs in a
  * COMMIT, as before but once per ~40 MB instead of 4 MB, copying only the frames since the worker's last pass
- * (then syncing both files).
+ * (then syncing both files): the shorter `everyMs`, the smaller that tail. Measured (6,000 creates through
+ * `app.inject`, 32 at a time, 10,000-article archive): every 200 ms, slow COMMITs (> 2 ms) added up to 262–277 ms,
+ * the longest 28–33 ms, write p99 45–49 ms; every 50 ms (the default), 147–156 ms, 14–15 ms, p99 36–37 ms; every
+ * 20 ms, no better.
  * Durability is unchanged in kind: with NORMAL, what power loss can take is what was committed since the last
  * checkpoint, now at most about `everyMs` of writes instead of up to 1,000 pages.
  */
