@@ -1,8 +1,10 @@
 /** Child processes (always killed on exit), free ports, /proc readings and a tiny HTTP client. */
 import { type ChildProcess, execSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export type Proc = { name: string; child: ChildProcess; pid: number; port: number; logFile: string; exited: Promise<number | null> };
 
@@ -15,6 +17,18 @@ export function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
 
 let hooked = false;
 /** Children die with the runner: on normal exit, on Ctrl-C / SIGTERM / SIGHUP and on a crash. */
+/**
+ * A temp directory for one run (database, media, logs), removed when the process exits unless `keep`; child
+ * processes are killed on exit and on Ctrl-C / SIGTERM (killChildrenOnExit).
+ */
+export function runDirectory(prefix: string, keep: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  killChildrenOnExit(() => {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
 export function killChildrenOnExit(cleanup: () => void = () => {}): void {
   if (hooked) return;
   hooked = true;

@@ -7,15 +7,15 @@
  */
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/http/pagination.js';
 import { aggregate, runRound, settle, type Req, type Round } from './load.js';
-import { buildProduction, cpuMs, freePort, http, killChildrenOnExit, peakRssBytes, type Proc, rssBytes, startProcess, stopProcess, waitReady } from './proc.js';
+import { buildProduction, cpuMs, freePort, http, runDirectory, peakRssBytes, type Proc, rssBytes, startProcess, stopProcess, waitReady } from './proc.js';
 import { formatSummary, summariseFile } from './profile.js';
 import { checks, type Check, formatLegend, formatTable, type ScenarioResult } from './report.js';
 import { seedArchive } from './seed.js';
@@ -144,10 +144,7 @@ const rotate = (reqs: readonly Req[]) => {
 async function main() {
   const started = performance.now();
   const loadStart = loadavg();
-  const tmp = mkdtempSync(join(tmpdir(), 'broadsheet-bench-'));
-  killChildrenOnExit(() => {
-    if (!settings.keep) rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = runDirectory('broadsheet-bench-', settings.keep);
   info(`temp dir ${tmp}${settings.keep ? ' (kept)' : ''}`);
 
   // --- 1. build --------------------------------------------------------------------------------------------

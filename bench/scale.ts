@@ -9,8 +9,8 @@
  */
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import pg from 'pg';
 import { startBalancer } from '../test/hardening/balancer.js';
 import { createSchema, PG_URL } from '../test/postgres.js';
 import { aggregate, runRound, settle, type Aggregate, type Req, type Round } from './load.js';
-import { buildProduction, cpuMs, freePort, http, killChildrenOnExit, logTail, type Proc, startProcess, stopProcess, waitReady } from './proc.js';
+import { buildProduction, cpuMs, freePort, http, runDirectory, logTail, type Proc, startProcess, stopProcess, waitReady } from './proc.js';
 import { headline, paragraph, personName, rng, sentence } from './words.js';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -118,10 +118,7 @@ async function runner(): Promise<void> {
 
   const started = performance.now();
   const loadStart = loadavg();
-  const tmp = mkdtempSync(join(tmpdir(), 'broadsheet-scale-'));
-  killChildrenOnExit(() => {
-    if (!settings.keep) rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = runDirectory('broadsheet-scale-', settings.keep);
   info(`temp dir ${tmp}${settings.keep ? ' (kept)' : ''}`);
 
   const git = (cmd: string) => {

@@ -222,6 +222,9 @@ export function createTransactions(sqlite: Database.Database, options: { maxGrou
     g.settle(err);
   }
 
+  /** The caller runs inside the holder of the connection (a statement of its transaction or repository call). */
+  const joins = () => current !== undefined && inside.getStore() === current;
+
   async function run<T>(fn: () => T | Promise<T>): Promise<T> {
     const token = {};
     current = token;
@@ -234,7 +237,7 @@ export function createTransactions(sqlite: Database.Database, options: { maxGrou
 
   /** A repository call or a read snapshot (`begin`), alone on the connection. */
   async function exclusive<T>(begin: string | undefined, fn: () => T | Promise<T>): Promise<T> {
-    if (current !== undefined && inside.getStore() === current) return fn();
+    if (joins()) return fn();
     await take(false);
     try {
       if (!begin) return await run(fn);
@@ -277,7 +280,7 @@ export function createTransactions(sqlite: Database.Database, options: { maxGrou
 
   /** A write transaction: a member of the open group, or the first of a new one. */
   async function write<T>(fn: () => Promise<T>): Promise<T> {
-    if (current !== undefined && inside.getStore() === current) return fn();
+    if (joins()) return fn();
     await gather();
     await take(true);
     if (!group) {
