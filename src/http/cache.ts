@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { isVersioned, versionTag } from './concurrency.js';
 import { keepResponse, notModified, registerResponseCache, type ResponseCache } from './response-cache.js';
+import { utf8 } from './serializer.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -78,9 +79,9 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', request.principal ? 'private, no-store' : publicControl);
     if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
 
-    // The body encoded to UTF-8 once: the ETag hashes these bytes, and Fastify (Content-Length, the socket
-    // write), the compressor and the response cache take them as they are; a string is encoded by each.
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    // The body as UTF-8 bytes, once (the route serializer already writes bytes): the ETag hashes these, and
+    // Fastify (Content-Length, the socket write), the compressor and the response cache take them as they are.
+    const body = typeof payload === 'string' ? utf8(payload) : payload;
     const etag = (reply.getHeader('etag') as string | undefined) ?? reply.versionTag ?? `"${hash('sha256', body, 'base64url').slice(0, 32)}"`;
     void reply.header('etag', etag);
     if (reply.lastModified) void reply.header('last-modified', new Date(reply.lastModified).toUTCString());
