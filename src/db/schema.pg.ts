@@ -149,6 +149,19 @@ export const articleAuthors = pgTable('article_authors', {
   position: integer('position').notNull(),
 }, (t) => [primaryKey({ columns: [t.articleId, t.authorId] }), index('article_authors_author_idx').on(t.authorId, t.articleId)]);
 
+/**
+ * How many articles each list filter holds, kept by triggers (migrations: 0008_article_counts), so that a page's
+ * `total` does not count the filter's rows at every request (issue 7). A row per scope and bucket, for articles
+ * that are not deleted. scope: '' (every article), 'type:<type>', 'section:<id>', 'tag:<id>', 'author:<id>'.
+ * bucket: the status, except 'unset' for a published article without publishedAt (never live). Scheduled
+ * articles are in 'published': readers' totals subtract them (few, counted by the live index).
+ */
+export const articleCounts = pgTable('article_counts', {
+  scope: text('scope').notNull(),
+  bucket: text('bucket').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [primaryKey({ columns: [t.scope, t.bucket] })]);
+
 export const articleRevisions = pgTable('article_revisions', {
   articleId: text('article_id').notNull().references(() => articles.id, { onDelete: 'cascade' }),
   revision: integer('revision').notNull(),

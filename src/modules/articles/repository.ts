@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { insertPlaceholders, insertValues, preparedByShape, preparedOnce, type Async } from '../../db/client.js';
 import type { SearchTerms } from '../../content/search.js';
 import type { Dialect, Tables } from '../../db/dialect.js';
@@ -79,6 +79,28 @@ function filterConditions(d: Dialect, { anonymous, filter: f }: FilterShape): (S
     f.publishedBefore ? lt(articles.publishedAt, p('publishedBefore')) : undefined,
     f.match ? d.textMatch(articles, 'match') : undefined,
   ];
+}
+
+/** The dimensions a counter scope can follow (migrations/0008_article_counts.sql): one at most per count. */
+const SCOPES = [['type', 'type'], ['sectionSlug', 'section'], ['tagSlug', 'tag'], ['authorSlug', 'author']] as const;
+
+/**
+ * The `article_counts` row a filter's total can be read from, or undefined when the filter needs the rows
+ * counted: a date range, a search, more than one of type/section/tag/author, deleted or scheduled articles.
+ * `buckets`: which statuses add up (undefined: all of them); `live`: the scheduled articles are to be taken out.
+ */
+function counterOf(d: Dialect, { anonymous, filter: f }: FilterShape): { scope: SQL; buckets?: string[]; live: boolean } | undefined {
+  const { sections, tags, authors } = d.tables;
+  if (f.publishedAfter || f.publishedBefore || f.match || f.status === 'deleted' || f.status === 'scheduled') return undefined;
+  const set = SCOPES.filter(([field]) => f[field]);
+  if (set.length > 1) return undefined;
+  const bySlug = { sectionSlug: sections, tagSlug: tags, authorSlug: authors } as const;
+  const [field, prefix] = set[0] ?? [];
+  const scope = !field ? sql`''`
+    : field === 'type' ? sql`${`${prefix}:`} || ${p('type')}`
+    : sql`${`${prefix}:`} || (select ${bySlug[field].id} from ${bySlug[field]} where ${bySlug[field].slug} = ${p(field)})`;
+  const live = anonymous || f.status === 'published';
+  return { scope, live, ...(live ? { buckets: ['published'] } : f.status === 'draft' ? { buckets: ['draft'] } : {}) };
 }
 
 /**
@@ -172,6 +194,15 @@ export function createArticleRepository(d: Dialect) {
   // The placeholders' values: the filter's fields, the search terms in the dialect's syntax.
   const filterValues = (f: ArticleFilter) => ({ ...f, match: f.match && d.matchValue(f.match) });
   const countQuery = preparedByShape(filterKey, (s: FilterShape) => d.prepare(db.select({ n: count() }).from(articles).where(and(...filterConditions(d, s)))));
+  // The counter of a filter (counterOf), undefined for the filters whose rows are counted.
+  const counterQuery = preparedByShape(filterKey, (s: FilterShape) => {
+    const counter = counterOf(d, s);
+    if (!counter) return undefined;
+    const { articleCounts } = t;
+    const q = d.prepare(db.select({ n: sql<number>`coalesce(sum(${articleCounts.n}), 0)`.mapWith(Number) }).from(articleCounts)
+      .where(and(eq(articleCounts.scope, counter.scope), counter.buckets ? inArray(articleCounts.bucket, counter.buckets) : undefined)));
+    return { q, live: counter.live };
+  });
   return {
     /** When the next scheduled article goes live (it becomes visible by comparison, with no write). */
     async nextPublicationAfter(now: string): Promise<string | undefined> {
@@ -245,8 +276,17 @@ export function createArticleRepository(d: Dialect) {
       const values = { ...filterValues(filter), now: viewer.now, cursorKey: cursor?.key, cursorId: cursor?.id, limit };
       return q.raw ? (await q.raw(values)).map(readRow) : q.all(values);
     },
+    /**
+     * How many articles the filter holds for the viewer. From the filter's counter where it has one (constant
+     * time), less its scheduled articles for live totals (counted: few, from the live index); else counted.
+     */
     async count(filter: ArticleFilter, viewer: Viewer): Promise<number> {
-      return (await countQuery({ anonymous: viewer.anonymous, filter }).get({ ...filterValues(filter), now: viewer.now }))?.n ?? 0;
+      const values = { ...filterValues(filter), now: viewer.now };
+      const counted = async (shape: FilterShape) => (await countQuery(shape).get(values))?.n ?? 0;
+      const counter = counterQuery({ anonymous: viewer.anonymous, filter });
+      if (!counter) return counted({ anonymous: viewer.anonymous, filter });
+      const n = (await counter.q.get(values))?.n ?? 0;
+      return counter.live ? n - (await counted({ anonymous: false, filter: { ...filter, status: 'scheduled' } })) : n;
     },
     async insertRevision(row: typeof articleRevisions.$inferInsert): Promise<void> {
       await writes.insertRevision().run(insertValues(articleRevisions, row));
