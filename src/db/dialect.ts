@@ -135,9 +135,12 @@ const sqliteSearch: TextSearch = {
  */
 export function searchIndexFlusher(sqlite: Database.Database): () => void {
   const pending = sqlite.prepare('SELECT 1 FROM articles_fts_pending LIMIT 1');
+  // CROSS JOIN fixes the order (SQLite): pending rows first, each article by rowid. With a plain JOIN the
+  // planner, which has no statistics for the (usually empty) pending table, walked all of `articles` and
+  // probed the pending rows: 95 ms per flush at 100,000 articles (test/db/plans.test.ts).
   const index = sqlite.prepare(`INSERT INTO articles_fts(rowid, headline, standfirst, plain_text, captions)
     SELECT a.rowid, a.headline, coalesce(a.standfirst, ''), a.plain_text, a.captions
-    FROM articles_fts_pending p JOIN articles a ON a.rowid = p.rowid ORDER BY p.rowid`);
+    FROM articles_fts_pending p CROSS JOIN articles a ON a.rowid = p.rowid ORDER BY p.rowid`);
   const done = sqlite.prepare('DELETE FROM articles_fts_pending');
   return () => {
     if (pending.get() === undefined) return;

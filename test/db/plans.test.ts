@@ -1,5 +1,25 @@
+import type Database from 'better-sqlite3';
 import t from 'tap';
 import { build, onPostgres, para } from '../helper.js';
+
+/**
+ * Statistics like those of the bench archive (10,003 articles, all live); the small write-side tables keep the
+ * none they have in a real database (`articles_fts_pending` is empty whenever ANALYZE runs).
+ */
+function installArchiveStatistics(sqlite: Database.Database) {
+  sqlite.exec('ANALYZE');
+  const stats: [string, string][] = [
+    ['sqlite_autoindex_articles_1', '10003 1'], ['articles_slug_unique', '10003 1'],
+    ['articles_live_published_idx', '10003 10003 10003 1 1'], ['articles_section_live_idx', '10003 910 910 910 1 1'],
+    ['articles_section_published_idx', '10003 910 1 1'], ['articles_updated_idx', '10003 1 1'], ['articles_headline_idx', '10003 1 1'],
+  ];
+  for (const [idx, stat] of stats) {
+    sqlite.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'articles' AND idx = ?").run(idx);
+    sqlite.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', ?, ?)").run(idx, stat);
+  }
+  sqlite.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'articles_fts_pending'");
+  sqlite.exec('ANALYZE sqlite_schema'); // reloads the statistics
+}
 
 // Query plans that must not depend on the archive's size (issue 7). Statistics like those of the bench archive
 // (10,003 articles, all live) are installed, then the plan of the statement the app really ran is read back.
@@ -28,21 +48,35 @@ t.test('related-link targets are looked up by key, never by walking the live-art
   const targets = [...seen].find((s) => /^select "id", "slug", "headline", "type", "published_at", "hero" from "articles"/.test(s));
   t.ok(targets, 'found the targets statement');
 
-  sqlite.exec('ANALYZE');
-  const stats: [string, string][] = [
-    ['sqlite_autoindex_articles_1', '10003 1'], ['articles_slug_unique', '10003 1'],
-    ['articles_live_published_idx', '10003 10003 10003 1 1'], ['articles_section_live_idx', '10003 910 910 910 1 1'],
-    ['articles_section_published_idx', '10003 910 1 1'], ['articles_updated_idx', '10003 1 1'], ['articles_headline_idx', '10003 1 1'],
-  ];
-  for (const [idx, stat] of stats) {
-    sqlite.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'articles' AND idx = ?").run(idx);
-    sqlite.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', ?, ?)").run(idx, stat);
-  }
-  sqlite.exec('ANALYZE sqlite_schema'); // reloads the statistics
+  installArchiveStatistics(sqlite);
   const plan = (source: string) => (sqlite.prepare(`EXPLAIN QUERY PLAN ${source}`).all('[]', 'published', '2026-01-01') as { detail: string }[]).map((r) => r.detail).join('\n');
 
   t.match(plan(targets!), /SEARCH articles USING INDEX sqlite_autoindex_articles_1 \(id=\?\)/, 'a primary-key lookup per id');
   t.notMatch(plan(targets!), /articles_live_published_idx/, 'the live index is not walked');
   // Control: with the visibility conditions open to the planner, these statistics do lead it to the index.
   t.match(plan(targets!.replace('+((', '((')), /articles_live_published_idx/, 'without the unary + the planner walks the index');
+});
+
+t.test('the search-index flush reads the pending rows, then each article by rowid: never the whole table', { skip: onPostgres && 'SQLite planner' }, async (t) => {
+  const { req, editor, app } = await build(t);
+  const sqlite = app.db.sqlite!;
+  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as { run: (...args: unknown[]) => unknown };
+  const original = proto.run;
+  const seen = new Set<string>();
+  proto.run = function (this: { source: string }, ...args: unknown[]) {
+    seen.add(this.source);
+    return original.apply(this, args);
+  };
+  const res = await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Indexed', body: [para('p1', 'Findable words.')] } }).finally(() => { proto.run = original; });
+  t.equal(res.status, 201);
+  t.equal((await req({ method: 'GET', url: '/v1/search?q=findable', headers: editor })).body.data.length, 1, 'the article is in the index');
+  const flush = [...seen].find((s) => /INSERT INTO articles_fts\(rowid/.test(s));
+  t.ok(flush, 'found the flush statement');
+
+  installArchiveStatistics(sqlite);
+  const plan = (source: string) => (sqlite.prepare(`EXPLAIN QUERY PLAN ${source}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+  t.match(plan(flush!), /SCAN p\b[^]*SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\)/, 'pending rows first, each article by rowid');
+  t.notMatch(plan(flush!), /SCAN a\b/, 'articles is not walked');
+  // Control: left to the planner (no statistics for the pending table), the join walks the articles.
+  t.match(plan(flush!.replace('CROSS JOIN', 'JOIN')), /SCAN a\b/, 'with a plain JOIN the planner walks articles');
 });
