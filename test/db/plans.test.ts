@@ -23,6 +23,21 @@ function installArchiveStatistics(sqlite: Database.Database) {
 
 // Query plans that must not depend on the archive's size (issue 7). Statistics like those of the bench archive
 // (10,003 articles, all live) are installed, then the plan of the statement the app really ran is read back.
+/** Runs `during`, adding to `seen` the SQL of every statement the app runs with `method` meanwhile. */
+async function statementsRun<T>(sqlite: Database.Database, method: 'all' | 'run', seen: Set<string>, during: () => Promise<T>): Promise<T> {
+  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<typeof method, (...args: unknown[]) => unknown>;
+  const original = proto[method];
+  proto[method] = function (this: { source: string }, ...args: unknown[]) {
+    seen.add(this.source);
+    return original.apply(this, args);
+  };
+  try {
+    return await during();
+  } finally {
+    proto[method] = original;
+  }
+}
+
 t.test('related-link targets are looked up by key, never by walking the live-articles index', { skip: onPostgres && 'SQLite planner' }, async (t) => {
   const { req, editor, app } = await build(t);
   const sqlite = app.db.sqlite!;
@@ -36,14 +51,8 @@ t.test('related-link targets are looked up by key, never by walking the live-art
   t.equal((await req({ method: 'PUT', url: `/v1/articles/${a}/related-links`, headers: editor, payload: [{ targetArticleId: b }] })).status, 200);
 
   // The SQL of the anonymous targets query, as the app prepared it.
-  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as { all: (...args: unknown[]) => unknown };
-  const original = proto.all;
   const seen = new Set<string>();
-  proto.all = function (this: { source: string }, ...args: unknown[]) {
-    seen.add(this.source);
-    return original.apply(this, args);
-  };
-  const read = await req({ method: 'GET', url: `/v1/articles/${a}?include=related` }).finally(() => { proto.all = original; });
+  const read = await statementsRun(sqlite, 'all', seen, () => req({ method: 'GET', url: `/v1/articles/${a}?include=related` }));
   t.equal(read.body.related[0].target.id, b, 'the link is shown');
   const targets = [...seen].find((s) => /^select "id", "slug", "headline", "type", "published_at", "hero" from "articles"/.test(s));
   t.ok(targets, 'found the targets statement');
@@ -60,14 +69,8 @@ t.test('related-link targets are looked up by key, never by walking the live-art
 t.test('the search-index flush reads the pending rows, then each article by rowid: never the whole table', { skip: onPostgres && 'SQLite planner' }, async (t) => {
   const { req, editor, app } = await build(t);
   const sqlite = app.db.sqlite!;
-  const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as { run: (...args: unknown[]) => unknown };
-  const original = proto.run;
   const seen = new Set<string>();
-  proto.run = function (this: { source: string }, ...args: unknown[]) {
-    seen.add(this.source);
-    return original.apply(this, args);
-  };
-  const res = await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Indexed', body: [para('p1', 'Findable words.')] } }).finally(() => { proto.run = original; });
+  const res = await statementsRun(sqlite, 'run', seen, () => req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Indexed', body: [para('p1', 'Findable words.')] } }));
   t.equal(res.status, 201);
   t.equal((await req({ method: 'GET', url: '/v1/search?q=findable', headers: editor })).body.data.length, 1, 'the article is in the index');
   const flush = [...seen].find((s) => /INSERT INTO articles_fts\(rowid/.test(s));
