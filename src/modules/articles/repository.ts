@@ -58,6 +58,10 @@ const filterKey = ({ anonymous, filter }: FilterShape) =>
   `${anonymous ? 'a' : 'e'}:${filter.status ?? ''}:${FILTER_FIELDS.map((k) => (filter[k] ? '1' : '0')).join('')}`;
 const listKey = (s: ListShape) => `${filterKey(s)}:${s.sort.column}:${s.sort.direction}:${s.cursor}`;
 
+/** The id of the section, tag or author whose slug is the placeholder `field`, as a scalar subquery. */
+const idOfSlug = (table: Tables['sections'] | Tables['tags'] | Tables['authors'], field: string): SQL =>
+  sql`(select ${table.id} from ${table} where ${table.slug} = ${p(field)})`;
+
 /** The conditions of a filter shape; values come from placeholders named after the filter's fields. */
 function filterConditions(d: Dialect, { anonymous, filter: f }: FilterShape): (SQL | undefined)[] {
   const { articles, articleTags, articleAuthors, authors, sections, tags } = d.tables;
@@ -68,7 +72,7 @@ function filterConditions(d: Dialect, { anonymous, filter: f }: FilterShape): (S
     f.status === 'scheduled' ? and(eq(articles.status, 'published'), gt(articles.publishedAt, p('now'))) : undefined,
     f.status === 'published' ? and(eq(articles.status, 'published'), lte(articles.publishedAt, p('now'))) : undefined,
     f.type ? eq(articles.type, p('type')) : undefined,
-    f.sectionSlug ? eq(articles.sectionId, sql`(select ${sections.id} from ${sections} where ${sections.slug} = ${p('sectionSlug')})`) : undefined,
+    f.sectionSlug ? eq(articles.sectionId, idOfSlug(sections, 'sectionSlug')) : undefined,
     f.tagSlug
       ? sql`exists (select 1 from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} and ${tags.slug} = ${p('tagSlug')})`
       : undefined,
@@ -98,7 +102,7 @@ function counterOf(d: Dialect, { anonymous, filter: f }: FilterShape): { scope: 
   const [field, prefix] = set[0] ?? [];
   const scope = !field ? sql`''`
     : field === 'type' ? sql`${`${prefix}:`} || ${p('type')}`
-    : sql`${`${prefix}:`} || (select ${bySlug[field].id} from ${bySlug[field]} where ${bySlug[field].slug} = ${p(field)})`;
+    : sql`${`${prefix}:`} || ${idOfSlug(bySlug[field], field)}`;
   const live = anonymous || f.status === 'published';
   return { scope, live, ...(live ? { buckets: ['published'] } : f.status === 'draft' ? { buckets: ['draft'] } : {}) };
 }
