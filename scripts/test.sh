@@ -16,6 +16,23 @@ npx tap -R tap "$@" 2>&1 | tee "$out"; rc=$?
 line=$(grep -aE '^# \{ total: [0-9]+' "$out" | tail -1)
 pass=$(grep -oE 'pass: [0-9]+' <<<"$line" | grep -oE '[0-9]+')
 fail=$(grep -oE 'fail: [0-9]+' <<<"$line" | grep -oE '[0-9]+')
+if [ "${fail:-0}" != 0 ] || [ $rc -ne 0 ]; then
+  # The failures again, at the end where a truncated log still shows them: each "not ok" with the subtests it
+  # sits in, and the start of the diagnostic block of each failed assertion.
+  echo "==== failures ===="
+  awk '
+    match($0, /^ *# Subtest: /) { d = RLENGTH - 11; name[int(d / 4)] = substr($0, RLENGTH + 1); next }
+    match($0, /^ *not ok /) {
+      ind = RLENGTH - 7; d = int(ind / 4); path = ""
+      for (i = 0; i < d; i++) path = path name[i] " > "
+      sub(/^ */, ""); print "FAIL " path $0
+      # a subtest that failed because of the ones above it: its line only
+      yaml = ($0 !~ / # time=/); shown = 0; next
+    }
+    yaml && /^ *\.\.\.$/ { yaml = 0; next }
+    yaml && shown < 24 { print "    " substr($0, ind + 3); shown++ }
+  ' "$out" | head -n 300
+fi
 rm -f "$out"
 echo "tap: ${pass:-0} passed, ${fail:-0} failed"
 exit $rc
