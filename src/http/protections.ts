@@ -23,6 +23,8 @@ const OVERLOAD_RETRY_AFTER_S = 5;
 const REDIS_TIMEOUT_MS = 1000;
 /** While Redis is unreachable, the warning is repeated at most this often. */
 const REDIS_WARN_EVERY_MS = 60_000;
+/** How often shutdown closes the connections that have gone idle since it began (registerDrainOnClose). */
+const DRAIN_EVERY_MS = 50;
 /** Ops routes that orchestrators poll: never rate limited. */
 const UNLIMITED_ROUTES = new Set(['/health', '/ready']);
 
@@ -296,10 +298,29 @@ async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
 }
 
 /**
+ * Shutdown drains keep-alive connections as their responses finish. `app.close()` stops listening, closes the
+ * connections idle at that moment and waits for the others; a connection still serving a request then turns
+ * idle and, left alone, stays open until the keep-alive timeout (5 s), holding the shutdown that long (seen in
+ * test/hardening/shutdown.test.ts: exit 6.1 s instead of 0.2 s when SIGTERM lands mid-burst). While closing,
+ * idle connections are closed again every 50 ms; nothing runs on the request path.
+ */
+function registerDrainOnClose(app: FastifyInstance) {
+  app.addHook('preClose', (done) => {
+    const server = app.server;
+    if (!server.listening) return done();
+    const reap = setInterval(() => server.closeIdleConnections(), DRAIN_EVERY_MS);
+    reap.unref();
+    server.once('close', () => clearInterval(reap));
+    done();
+  });
+}
+
+/**
  * Call before auth and before any route is registered: helmet first (so 503 and 429 answers carry its
  * headers), then load shedding (cheapest refusal, before any database work), then rate limits.
  */
 export async function registerProtections(app: FastifyInstance, config: Config) {
+  registerDrainOnClose(app);
   await registerHeaders(app);
   await registerLoadShedding(app, config);
   await registerRateLimits(app, config);

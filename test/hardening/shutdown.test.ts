@@ -6,7 +6,9 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { Agent, request } from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -155,4 +157,32 @@ t.test('SIGTERM during a 50-request burst: in-flight requests finish 2xx, exit 0
   } finally {
     db.close();
   }
+});
+
+t.test('a keep-alive connection busy at SIGTERM is closed once its response is written, not at the keep-alive timeout', async (t) => {
+  // A keep-alive timeout far beyond the grace delay: a connection left open until it expires would hold the
+  // shutdown past the grace delay, and close-with-grace would end the process with code 1.
+  const server = await start({
+    dbFile: join(dir, 'keep-alive.db'), mediaDir, adminKey: ADMIN_KEY, registry, env: { ...NO_PROTECTIONS, KEEP_ALIVE_TIMEOUT_MS: '60000' },
+  });
+  const socket = net.connect(Number(new URL(server.base).port), '127.0.0.1');
+  await once(socket, 'connect');
+  let data = '';
+  socket.on('data', (d) => { data += d; });
+  socket.on('error', () => { /* a reset shows as close */ });
+  const closed = once(socket, 'close');
+  const body = JSON.stringify({ name: 'Drained' });
+  // Headers and half the body: the request is being served (its route chosen, its body awaited) at SIGTERM.
+  socket.write(`POST /v1/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+  await sleep(300);
+  const termAt = Date.now();
+  server.child.kill('SIGTERM');
+  await sleep(300);
+  socket.write(body.slice(5));
+  await within(closed, GRACE_MS, 'the server to close the connection');
+  const closedMs = Date.now() - termAt;
+  const end = await within(server.exit, GRACE_MS + 5_000, 'the server to exit after SIGTERM');
+  t.match(data, /^HTTP\/1\.1 201 /, 'the request in flight is answered');
+  t.ok(closedMs < GRACE_MS, `the connection is closed after its response (${closedMs} ms after SIGTERM), not kept for 60 s`);
+  t.same(end, { code: 0, signal: null }, 'the process exits with code 0, within the grace delay');
 });
