@@ -276,7 +276,9 @@ t.test('repeated scalar parameters, unknown and nested query keys, odd ids (case
       const res = await call(qs);
       // Operations that document no query parameter at all and have no strict empty schema ignore them (known).
       if (res.status !== 400 || !isProblem(res)) (params(o, 'query').length ? failures : lenient).push(`${o.method} ${o.path}?${key}=1: ${res.status}`);
-      if (performance.now() - started > 250) failures.push(`${o.method} ${base}?${key}=1 took ${Math.round(performance.now() - started)} ms`);
+      // A guard against a parameter that makes the server loop or hang, not a latency target (those live in
+      // bench/): an inject() answer takes a few ms, and 2 s leaves room for a busy CI machine running 4 files at once.
+      if (performance.now() - started > 2_000) failures.push(`${o.method} ${base}?${key}=1 took ${Math.round(performance.now() - started)} ms`);
     }
     const bomb = await call([new URLSearchParams(required).toString(), 'a[__proto__]=b&a[__proto__]&a[length]=100000000'].filter(Boolean).join('&'));
     if (bomb.status !== 400) (params(o, 'query').length ? failures : lenient).push(`${o.method} ${o.path}?a[__proto__]…[length]=1e8: ${bomb.status}`);
