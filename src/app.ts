@@ -105,8 +105,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => database.close());
   // After the database hook: onClose hooks run in reverse, so the dispatcher stops before the database closes.
   registerWebhookDispatcher(app, options.startDispatcher ?? true, options.dispatcher);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   registerErrorHandler(app);

@@ -242,15 +242,20 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
     const secret = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     return secret !== undefined && (await app.services.apiKeys.authenticate(secret)) !== undefined;
   };
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization;
-    if (header === undefined) return;
+  // Callback hooks: a request without credentials (most of them) costs no promise here.
+  const checkFailures = async (request: FastifyRequest, header: string) => {
     const state = await authFailures(request, { increment: false });
     if (state.isAllowed || state.remaining > 0 || (await verifies(header))) return;
     throw rateLimited(state.max, state.ttlInSeconds, 'address (failed authentication)');
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return done();
+    checkFailures(request, header).then(() => done(), done);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401 && request.headers.authorization !== undefined) await authFailures(request);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode !== 401 || request.headers.authorization === undefined) return done();
+    authFailures(request).then(() => done(), done);
   });
 }
 
