@@ -274,3 +274,54 @@ t.test('constraints behave as on SQLite: checks, cascades, unique keys', { skip 
   await db.insert(pgSchema.tags).values(['apple', 'Zebra', 'Banana', 'éclair', 'Apple'].map((name, i) => ({ id: `T${i}`, slug: `s${i}`, name, createdAt: NOW, updatedAt: NOW })));
   t.same((await db.select({ name: pgSchema.tags.name }).from(pgSchema.tags).orderBy(pgSchema.tags.name)).map((r) => r.name), ['Apple', 'Banana', 'Zebra', 'apple', 'éclair'], 'text sorts by bytes (COLLATE "C"), as SQLite\'s BINARY does, whatever the server\'s locale');
 });
+
+t.test('article counters: kept per statement, right after statements of many rows', { skip }, async (t) => {
+  const s = await freshSchema(t);
+  const pool = s.pool();
+  await runPgMigrations(pool);
+  const db = drizzle(pool, { schema: pgSchema });
+  // The recount, as the migration's backfill does it.
+  const recount = async () => (await pool.query<{ scope: string; bucket: string; n: number }>(`
+    SELECT scope, bucket, count(*)::int AS n FROM (
+      SELECT '' AS scope, article_bucket(a.status, a.published_at) AS bucket FROM articles a WHERE a.deleted_at IS NULL
+      UNION ALL SELECT 'type:' || a.type, article_bucket(a.status, a.published_at) FROM articles a WHERE a.deleted_at IS NULL
+      UNION ALL SELECT 'section:' || a.section_id, article_bucket(a.status, a.published_at) FROM articles a WHERE a.deleted_at IS NULL AND a.section_id IS NOT NULL
+      UNION ALL SELECT 'tag:' || l.tag_id, article_bucket(a.status, a.published_at) FROM article_tags l JOIN articles a ON a.id = l.article_id WHERE a.deleted_at IS NULL
+      UNION ALL SELECT 'author:' || l.author_id, article_bucket(a.status, a.published_at) FROM article_authors l JOIN articles a ON a.id = l.article_id WHERE a.deleted_at IS NULL
+    ) c GROUP BY 1, 2 ORDER BY 1, 2`)).rows;
+  const kept = async () => (await pool.query<{ scope: string; bucket: string; n: number }>('SELECT scope, bucket, n FROM article_counts WHERE n <> 0 ORDER BY 1, 2')).rows;
+  const check = async (after: string) => t.same(await kept(), await recount(), `after ${after}: the counters equal a recount`);
+
+  await db.insert(pgSchema.sections).values(['S1', 'S2'].map((id) => ({ id, slug: id.toLowerCase(), name: id, createdAt: NOW, updatedAt: NOW })));
+  await db.insert(pgSchema.tags).values(['T1', 'T2'].map((id) => ({ id, slug: id.toLowerCase(), name: id, createdAt: NOW, updatedAt: NOW })));
+  await db.insert(pgSchema.authors).values([{ id: 'U1', slug: 'u1', name: 'U1', createdAt: NOW, updatedAt: NOW }]);
+  await db.insert(pgSchema.articles).values([
+    ...Array.from({ length: 40 }, (_, i) => article(`A${i}`, { sectionId: i % 2 ? 'S1' : 'S2', type: i % 3 ? 'news' : 'opinion', status: i % 4 ? 'published' : 'draft', publishedAt: i % 4 ? NOW : null })),
+    article('GONE', { deletedAt: NOW, sectionId: 'S1' }),
+  ]);
+  await check('one INSERT of 41 articles');
+  await db.insert(pgSchema.articleTags).values(Array.from({ length: 40 }, (_, i) => ({ articleId: `A${i}`, tagId: i % 2 ? 'T1' : 'T2', position: 0 })));
+  await db.insert(pgSchema.articleAuthors).values([...Array.from({ length: 20 }, (_, i) => ({ articleId: `A${i}`, authorId: 'U1', role: 'author' as const, position: 0 })), { articleId: 'GONE', authorId: 'U1', role: 'author' as const, position: 0 }]);
+  await check('one INSERT of 40 tag links and one of 21 author links');
+  await db.update(pgSchema.articles).set({ status: 'published', publishedAt: NOW }).where(sql`status = 'draft'`);
+  await check('one UPDATE publishing 10 drafts');
+  await db.update(pgSchema.articles).set({ revision: 2, headline: 'Edited' });
+  await check('one UPDATE of every article that moves nothing');
+  await db.update(pgSchema.articles).set({ sectionId: 'S1', type: 'news' }).where(sql`id IN ('A0', 'A2', 'A3')`);
+  await check('one UPDATE moving 3 articles (their tag and author counters move with them)');
+  await db.update(pgSchema.articleTags).set({ tagId: 'T1' }).where(sql`tag_id = 'T2'`);
+  await db.update(pgSchema.articleAuthors).set({ position: 5 });
+  await check('one UPDATE moving 20 tag links and one that moves nothing');
+  await db.update(pgSchema.articles).set({ deletedAt: NOW }).where(sql`id IN ('A1', 'A4', 'A5')`);
+  await check('one UPDATE trashing 3 articles');
+  await db.delete(pgSchema.articleTags).where(sql`article_id IN ('A6', 'A7', 'A8')`);
+  await db.delete(pgSchema.articles).where(sql`id IN ('A9', 'A10', 'A11', 'A1')`);
+  await check('one DELETE of 3 tag links and one of 4 articles (one of them trashed)');
+
+  // Per-row counting triggers are quadratic in PostgreSQL (migrations-pg/0002_article_counts.sql): only the one that
+  // deletes an article's links first is per row.
+  const perRow = (await pool.query<{ name: string }>(`
+    SELECT t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgname LIKE 'article_counts%' AND (t.tgtype & 1) = 1 ORDER BY 1`, [s.name])).rows.map((r) => r.name);
+  t.same(perRow, ['article_counts_bd'], 'the counting triggers run per statement');
+});
