@@ -50,20 +50,16 @@ BEGIN
     -- and joins its new ones; the rest (most updates: a new revision) count nothing.
     INSERT INTO article_counts (scope, bucket, n)
     SELECT s, r.bucket, sum(r.delta)::int
-    FROM (
-      SELECT o.id, o.type, o.section_id, article_bucket(o.status, o.published_at) AS bucket, -1 AS delta, o.deleted_at IS NULL AS counted
-      FROM old_rows o JOIN new_rows n ON n.id = o.id
-      WHERE o.status IS DISTINCT FROM n.status OR (o.published_at IS NULL) <> (n.published_at IS NULL)
-        OR (o.deleted_at IS NULL) <> (n.deleted_at IS NULL) OR o.type IS DISTINCT FROM n.type OR o.section_id IS DISTINCT FROM n.section_id
-      UNION ALL
-      SELECT n.id, n.type, n.section_id, article_bucket(n.status, n.published_at), 1, n.deleted_at IS NULL
-      FROM old_rows o JOIN new_rows n ON n.id = o.id
-      WHERE o.status IS DISTINCT FROM n.status OR (o.published_at IS NULL) <> (n.published_at IS NULL)
-        OR (o.deleted_at IS NULL) <> (n.deleted_at IS NULL) OR o.type IS DISTINCT FROM n.type OR o.section_id IS DISTINCT FROM n.section_id
-    ) r,
+    FROM old_rows o JOIN new_rows n ON n.id = o.id
+    CROSS JOIN LATERAL (VALUES
+      (o.id, o.type, o.section_id, article_bucket(o.status, o.published_at), -1, o.deleted_at IS NULL),
+      (n.id, n.type, n.section_id, article_bucket(n.status, n.published_at), 1, n.deleted_at IS NULL)
+    ) AS r(id, type, section_id, bucket, delta, counted),
     unnest(ARRAY['', 'type:' || r.type, 'section:' || r.section_id]
       || ARRAY(SELECT 'tag:' || tag_id FROM article_tags WHERE article_id = r.id UNION ALL SELECT 'author:' || author_id FROM article_authors WHERE article_id = r.id)) AS s
-    WHERE r.counted AND s IS NOT NULL
+    WHERE (o.status IS DISTINCT FROM n.status OR (o.published_at IS NULL) <> (n.published_at IS NULL)
+        OR (o.deleted_at IS NULL) <> (n.deleted_at IS NULL) OR o.type IS DISTINCT FROM n.type OR o.section_id IS DISTINCT FROM n.section_id)
+      AND r.counted AND s IS NOT NULL
     GROUP BY 1, 2 HAVING sum(r.delta) <> 0
     ON CONFLICT (scope, bucket) DO UPDATE SET n = article_counts.n + excluded.n;
   END IF;
