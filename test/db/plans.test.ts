@@ -2,6 +2,9 @@ import type Database from 'better-sqlite3';
 import t from 'tap';
 import { build, onPostgres, para } from '../helper.js';
 
+// Query plans that must not depend on the archive's size (issue 7). Statistics like those of the bench archive
+// (10,003 articles, all live) are installed, then the plan of the statement the app really ran is read back.
+
 /**
  * Statistics like those of the bench archive (10,003 articles, all live); the small write-side tables keep the
  * none they have in a real database (`articles_fts_pending` is empty whenever ANALYZE runs).
@@ -21,8 +24,6 @@ function installArchiveStatistics(sqlite: Database.Database) {
   sqlite.exec('ANALYZE sqlite_schema'); // reloads the statistics
 }
 
-// Query plans that must not depend on the archive's size (issue 7). Statistics like those of the bench archive
-// (10,003 articles, all live) are installed, then the plan of the statement the app really ran is read back.
 /** Runs `during`, adding to `seen` the SQL of every statement the app runs with `method` meanwhile. */
 async function statementsRun<T>(sqlite: Database.Database, method: 'all' | 'run', seen: Set<string>, during: () => Promise<T>): Promise<T> {
   const proto = Object.getPrototypeOf(sqlite.prepare('select 1')) as Record<typeof method, (...args: unknown[]) => unknown>;
