@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.js';
 import type { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import type { RenditionQuerySchema } from './schemas.js';
@@ -46,8 +46,11 @@ const EXT: Record<Format, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', avi
 const DEFAULT_QUALITY = 80;
 const MIN_HEIGHT = 16;
 const MAX_HEIGHT = 4096;
-// Part of every cache key: a new libvips or sharp may encode differently, and a strong ETag promises the same bytes.
-const ENGINE = `sharp ${sharp.versions.sharp ?? ''} vips ${sharp.versions.vips}`;
+/** Part of every cache key: a new libvips or sharp may encode differently, and a strong ETag promises the same bytes. */
+async function engine(): Promise<string> {
+  const sharp = await loadSharp();
+  return `sharp ${sharp.versions.sharp ?? ''} vips ${sharp.versions.vips}`;
+}
 
 /** Whether a height is allowed with a width (the same rule for requests and for the URLs we hand out). */
 export const heightAllowed = (w: number, h: number) => h >= MIN_HEIGHT && h <= MAX_HEIGHT && h <= 2 * w && 5 * h >= w;
@@ -117,7 +120,7 @@ export function focalRegion(W: number, H: number, w: number, h: number, focal: {
 }
 
 /** Validates the parameters against the allow-list and works out exactly what will be made. Throws 400s. */
-export function planRendition(src: Source, q: RenditionQuery, accept: string | undefined, widths: readonly number[]): RenditionPlan {
+export function planRendition(src: Source, q: RenditionQuery, accept: string | undefined, widths: readonly number[], engine: string): RenditionPlan {
   if (q.w === undefined) {
     throw badRequest('Rendition parameters need a width', [{ pointer: '/query/w', message: 'required with h, fit, format or q', code: 'required' }]);
   }
@@ -152,7 +155,7 @@ export function planRendition(src: Source, q: RenditionQuery, accept: string | u
   const format: Format = (negotiated ? negotiate(accept) : (q.format as Format | undefined)) ?? defaultFormat(src.mimeType);
   const quality = format === 'png' ? null : (q.q ?? DEFAULT_QUALITY);
   const cropKey = crop.kind === 'extract' ? `extract ${crop.region.left},${crop.region.top},${crop.region.width},${crop.region.height}` : crop.kind;
-  const key = `${ENGINE}|${src.sha256}|${width}x${height}|${cropKey}|${format}|${quality ?? '-'}`;
+  const key = `${engine}|${src.sha256}|${width}x${height}|${cropKey}|${format}|${quality ?? '-'}`;
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
   return { width, height, format, mimeType: MIME[format], quality, crop, negotiated, key, name: `${hash}.${EXT[format]}`, etag: `"${hash}"` };
 }
@@ -160,6 +163,7 @@ export function planRendition(src: Source, q: RenditionQuery, accept: string | u
 /** Runs a plan on the original (its bytes, or a file path). */
 export async function render(original: Buffer | string, plan: RenditionPlan): Promise<Buffer> {
   // autoOrient first: the stored width/height and the focal point are in displayed (EXIF-rotated) orientation.
+  const sharp = await loadSharp();
   let img = sharp(original, { limitInputPixels: 268_402_689, autoOrient: true }).timeout({ seconds: 30 });
   if (plan.crop.kind === 'extract') img = img.extract(plan.crop.region);
   img = img.resize(plan.width, plan.height, plan.crop.kind === 'attention' ? { fit: 'cover', position: sharp.strategy.attention } : { fit: 'fill' });
@@ -178,7 +182,7 @@ export function createRenditionService(deps: { store: MediaStore; widths: readon
   const inflight = new Map<string, Promise<Buffer>>();
 
   return {
-    plan: (src: Source, q: RenditionQuery, accept: string | undefined) => planRendition(src, q, accept, deps.widths),
+    plan: async (src: Source, q: RenditionQuery, accept: string | undefined) => planRendition(src, q, accept, deps.widths, await engine()),
 
     async load(src: Source, plan: RenditionPlan): Promise<{ body: Buffer | Readable; size: number }> {
       const cached = await store.openRendition(src.sha256, plan.name);

@@ -202,7 +202,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const viewer = viewerOf(request);
     const row = await media.file(request.params.id, viewer);
-    const rendition = hasRenditionParams(request.query) ? media.rendition(row, request.query, request.headers.accept) : undefined;
+    const rendition = hasRenditionParams(request.query) ? await media.rendition(row, request.query, request.headers.accept) : undefined;
     const etag = rendition ? rendition.plan.etag : `"${row.sha256}"`;
     void reply
       .header('etag', etag)

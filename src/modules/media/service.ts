@@ -131,9 +131,9 @@ export function createMediaService(deps: MediaDeps) {
     open: (row: { sha256: string }, range?: { start: number; end: number }) => store.open(row.sha256, range),
 
     /** A rendition of a row from `file()`: the plan now (400 on bad parameters; enough for ETag/304), the bytes on `load()`. */
-    rendition(row: MediaRow & { sha256: string; mimeType: string }, query: RenditionQuery, accept: string | undefined) {
+    async rendition(row: MediaRow & { sha256: string; mimeType: string }, query: RenditionQuery, accept: string | undefined) {
       const source = { sha256: row.sha256, mimeType: row.mimeType, width: row.width, height: row.height, focalPoint: (row.focalPoint as Media['focalPoint']) ?? null };
-      const plan = renditions.plan(source, query, accept);
+      const plan = await renditions.plan(source, query, accept);
       return { plan, load: () => renditions.load(source, plan) };
     },
 

@@ -1,4 +1,5 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import { loadSharp } from './sharp.js';
 import type { IMAGE_TYPES } from './schemas.js';
 
 export type ImageInfo = { mimeType: (typeof IMAGE_TYPES)[number]; width: number; height: number };
@@ -10,7 +11,7 @@ export type ImageInfo = { mimeType: (typeof IMAGE_TYPES)[number]; width: number;
 export async function sniffImage(path: string): Promise<ImageInfo | undefined> {
   let meta: Metadata;
   try {
-    meta = await sharp(path, { limitInputPixels: 268_402_689 }).metadata();
+    meta = await (await loadSharp())(path, { limitInputPixels: 268_402_689 }).metadata();
   } catch {
     return undefined;
   }
