@@ -24,6 +24,11 @@ export function openDb(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'):
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma(`synchronous = ${synchronous}`);
+  // Sorts and IN-lists (ORDER BY without an index, `IN (select value from json_each(?))`) build temporary
+  // b-trees; with the default (file) temp store each one set up fresh memory, ~15 page faults and ~300 µs on the
+  // first such statement of every uncached article read (tags, 10,000-article archive; ~30 µs in memory).
+  // Their size is that of a result set (a page of rows, a search's matches), never an archive's.
+  sqlite.pragma('temp_store = MEMORY');
   reusePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema }) as Db;
   return { db, sqlite };
