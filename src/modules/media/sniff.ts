@@ -9,9 +9,11 @@ export type ImageInfo = { mimeType: (typeof IMAGE_TYPES)[number]; width: number;
  * formats a newsroom publishes are accepted: SVG (scriptable), HTML, PDF and the rest are refused.
  */
 export async function sniffImage(path: string): Promise<ImageInfo | undefined> {
+  // Outside the try: sharp failing to load is the server's fault (a 500, logged), not a file that is no image.
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
-    meta = await (await loadSharp())(path, { limitInputPixels: 268_402_689 }).metadata();
+    meta = await sharp(path, { limitInputPixels: 268_402_689 }).metadata();
   } catch {
     return undefined;
   }
