@@ -47,10 +47,8 @@ const DEFAULT_QUALITY = 80;
 const MIN_HEIGHT = 16;
 const MAX_HEIGHT = 4096;
 /** Part of every cache key: a new libvips or sharp may encode differently, and a strong ETag promises the same bytes. */
-async function engine(): Promise<string> {
-  const sharp = await loadSharp();
-  return `sharp ${sharp.versions.sharp ?? ''} vips ${sharp.versions.vips}`;
-}
+let engineKey: Promise<string> | undefined;
+const engine = () => (engineKey ??= loadSharp().then((sharp) => `sharp ${sharp.versions.sharp ?? ''} vips ${sharp.versions.vips}`));
 
 /** Whether a height is allowed with a width (the same rule for requests and for the URLs we hand out). */
 export const heightAllowed = (w: number, h: number) => h >= MIN_HEIGHT && h <= MAX_HEIGHT && h <= 2 * w && 5 * h >= w;
