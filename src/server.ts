@@ -1,8 +1,7 @@
-import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { seedDemoIfEmpty } from './cli/seed.js';
 
+// The configuration is read before the application is imported: a bad variable is reported and the process exits
+// in the time it takes to start Node, not after loading every plugin, driver and route.
 let config;
 try {
   config = loadConfig();
@@ -13,6 +12,12 @@ try {
   }
   throw e;
 }
+
+const [{ default: closeWithGrace }, { buildApp }, { seedDemoIfEmpty }] = await Promise.all([
+  import('close-with-grace'),
+  import('./app.js'),
+  import('./cli/seed.js'),
+]);
 
 const app = await buildApp(config);
 if (config.seedDemo) await seedDemoIfEmpty(app);
