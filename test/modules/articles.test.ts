@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, fixtureCaller, para } from '../helper.js';
+import { build, countStatements, fixtureCaller, para } from '../helper.js';
 
 t.test('articles: create, read, patch, publish, list', async (t) => {
   const { req, editor, admin, clock } = await build(t);
@@ -262,6 +262,43 @@ t.test('slug history: old slugs answer 301 to the current one', async (t) => {
   await req({ method: 'POST', url: `/v1/articles/${a.id}/unpublish`, headers: editor });
   t.equal((await req({ method: 'GET', url: '/v1/articles/by-slug/third-title' })).status, 404, 'a draft\'s old slug does not reveal the new one');
   t.equal((await req({ method: 'GET', url: '/v1/articles/by-slug/Bad_Slug' })).status, 400);
+});
+
+t.test('a reused headline gets the first free numbered slug, in statements that do not grow with its predecessors', async (t) => {
+  const { req, editor, admin, app } = await build(t);
+  const create = async (headline: string) => {
+    const res = await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline } });
+    t.equal(res.status, 201);
+    return res.body;
+  };
+  const first = await create('Morning briefing');
+  t.equal(first.slug, 'morning-briefing');
+  const second = await create('Morning briefing');
+  t.equal(second.slug, 'morning-briefing-2');
+  // An old slug stays taken (it redirects): morning-briefing-2 renamed, the next one skips it.
+  t.equal((await req({ method: 'PATCH', url: `/v1/articles/${second.id}`, headers: editor, payload: { slug: 'briefing-tuesday' } })).status, 200);
+  t.equal((await create('Morning briefing')).slug, 'morning-briefing-3', 'an old slug is not handed out again');
+  const counter = countStatements(t, app);
+  counter.reset();
+  const fourth = await create('Morning briefing');
+  const early = counter.n;
+  t.equal(fourth.slug, 'morning-briefing-4');
+  let last = fourth;
+  for (let i = 5; i <= 40; i++) last = await create('Morning briefing');
+  t.equal(last.slug, 'morning-briefing-40', 'through batch boundaries (8, 40), each takes the next number');
+  counter.reset();
+  const next = await create('Morning briefing');
+  t.equal(next.slug, 'morning-briefing-41');
+  // Candidates are checked in batches of 8, 32, 128...: the 41st reads two batches more than the 4th (one statement per
+  // batch for articles, one for old slugs), where probing one number at a time read 74 more.
+  t.ok(counter.n <= early + 4, `the 41st costs about what the 4th did (${counter.n} statements against ${early})`);
+  // A number freed by a permanent delete is the first free one again.
+  t.equal((await req({ method: 'DELETE', url: `/v1/articles/${fourth.id}?permanent=true`, headers: admin })).status, 204);
+  t.equal((await create('Morning briefing')).slug, 'morning-briefing-4', 'a freed number is reused');
+  // Sections, tags and authors share the rule.
+  const tags = [];
+  for (let i = 0; i < 10; i++) tags.push((await req({ method: 'POST', url: '/v1/tags', headers: editor, payload: { name: 'Weather' } })).body.slug);
+  t.same(tags, ['weather', ...Array.from({ length: 9 }, (_, i) => `weather-${i + 2}`)]);
 });
 
 t.test('scheduling: visible at its time with no job running', async (t) => {

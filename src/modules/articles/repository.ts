@@ -161,6 +161,8 @@ function articleWriteStatements(d: Dialect) {
     insert: preparedOnce(() => d.prepare(db.insert(articles).values(insertPlaceholders(articles)).returning(articleColumns(articles)))),
     // '' as exceptId excludes nothing (ids are ULIDs).
     slugInUse: preparedOnce(() => d.prepare(db.select({ id: articles.id }).from(articles).where(and(eq(articles.slug, at('slug')), ne(articles.id, at('exceptId')))))),
+    slugsInUse: preparedOnce(() => d.prepare(db.select({ slug: articles.slug }).from(articles).where(d.inJsonArray(articles.slug, 'slugs')))),
+    oldSlugsInUse: preparedOnce(() => d.prepare(db.select({ slug: articleSlugs.slug }).from(articleSlugs).where(d.inJsonArray(articleSlugs.slug, 'slugs')))),
     oldSlugInUse: preparedOnce(() => d.prepare(db.select({ id: articleSlugs.articleId }).from(articleSlugs).where(and(eq(articleSlugs.slug, at('slug')), ne(articleSlugs.articleId, at('exceptId')))))),
     deleteTags: preparedOnce(() => d.prepare(db.delete(articleTags).where(eq(articleTags.articleId, at('articleId'))))),
     // Position = index in the array (the array's `key`).
@@ -236,6 +238,12 @@ export function createArticleRepository(d: Dialect) {
     async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
       const values = { slug, exceptId: exceptId ?? '' };
       return (await writes.slugInUse().get(values)) !== undefined || (await writes.oldSlugInUse().get(values)) !== undefined;
+    },
+    /** Which of `slugs` an article has, or had (old slugs keep redirecting, so they stay taken). */
+    async slugsTaken(slugs: readonly string[]): Promise<Set<string>> {
+      const values = { slugs: JSON.stringify(slugs) };
+      const rows = [...(await writes.slugsInUse().all(values)), ...(await writes.oldSlugsInUse().all(values))] as { slug: string }[];
+      return new Set(rows.map((r) => r.slug));
     },
     async addOldSlug(slug: string, articleId: string, at: string): Promise<void> {
       await d.run(db.insert(articleSlugs).values({ slug, articleId, createdAt: at }).onConflictDoNothing());

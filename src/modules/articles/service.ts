@@ -211,7 +211,7 @@ export function createArticleService(deps: ArticleDeps) {
         input = { ...input, body: assignBlockIds(input.body) };
         if (input.slug !== undefined && (await repo.slugTaken(input.slug))) throw slugConflict();
         const at = iso();
-        const slug = input.slug ?? (await uniqueSlug(slugify(input.headline), (s) => repo.slugTaken(s)));
+        const slug = input.slug ?? (await uniqueSlug(slugify(input.headline), (s) => repo.slugsTaken(s)));
         const row = await repo.insert({
           id: newId(), slug, headline: input.headline, standfirst: input.standfirst ?? null, kicker: input.kicker ?? null,
           type: input.type, status: 'draft', body: input.body, hero: input.hero ?? null, sectionId: input.sectionId ?? null,

@@ -14,6 +14,7 @@ export function createSluggedRepository<Row extends Keyed>(d: Dialect, table: Sl
   // The three tables share these columns; drizzle cannot type a union of tables, so one is named.
   const t = table as typeof tags;
   const many = preparedOnce(() => d.prepare(db.select().from(t).where(d.inJsonArray(t.id))));
+  const slugsInUse = preparedOnce(() => d.prepare(db.select({ slug: t.slug }).from(t).where(d.inJsonArray(t.slug, 'slugs'))));
   return {
     async get(id: string): Promise<Row | undefined> {
       return (await d.get(db.select().from(t).where(eq(t.id, id)))) as Row | undefined;
@@ -39,6 +40,10 @@ export function createSluggedRepository<Row extends Keyed>(d: Dialect, table: Sl
     },
     async slugTaken(slug: string, exceptId?: string): Promise<boolean> {
       return (await d.get(db.select({ id: t.id }).from(t).where(and(eq(t.slug, slug), exceptId ? ne(t.id, exceptId) : undefined)))) !== undefined;
+    },
+    /** Which of `slugs` are in use. */
+    async slugsTaken(slugs: readonly string[]): Promise<Set<string>> {
+      return new Set(((await slugsInUse().all({ slugs: JSON.stringify(slugs) })) as { slug: string }[]).map((r) => r.slug));
     },
     async hasChildren(id: string): Promise<boolean> {
       return 'parentId' in table && (await d.count(sections, eq(sections.parentId, id))) > 0;

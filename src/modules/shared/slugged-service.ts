@@ -42,7 +42,7 @@ export function createSluggedService<Row extends Keyed>(repo: SluggedRepository<
     create(input: Omit<Partial<Row>, 'id' | 'createdAt' | 'updatedAt'> & { name: string }): Promise<Row> {
       return ctx.tx(async () => {
         let slug = input.slug;
-        if (slug === undefined) slug = await uniqueSlug(slugify(input.name), (s) => repo.slugTaken(s));
+        if (slug === undefined) slug = await uniqueSlug(slugify(input.name), (s) => repo.slugsTaken(s));
         else if (await repo.slugTaken(slug)) throw slugConflict();
         const at = now().toISOString();
         const row = { ...input, id: ulid(), slug, createdAt: at, updatedAt: at } as Row;
