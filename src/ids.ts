@@ -18,6 +18,17 @@ export function pooledRandom(): number {
   return pool[next++]! / 256;
 }
 
+/** `bytes` random bytes from the same pool, as hex: for ids (block ids), never for secrets. */
+export function pooledHex(bytes: number): string {
+  if (next + bytes > pool.length) {
+    randomFillSync(pool);
+    next = 0;
+  }
+  const hex = pool.toString('hex', next, next + bytes);
+  next += bytes;
+  return hex;
+}
+
 /** A new ULID (time + 80 random bits). */
 export const newId = (): string => ulid(undefined, pooledRandom);
 

@@ -264,6 +264,21 @@ t.test('slug history: old slugs answer 301 to the current one', async (t) => {
   t.equal((await req({ method: 'GET', url: '/v1/articles/by-slug/Bad_Slug' })).status, 400);
 });
 
+t.test('generated block ids are distinct across a long body and across articles', async (t) => {
+  const { req, editor } = await build(t);
+  // 1,500 blocks: more ids than one fill of the random pool they are drawn from (4 KiB, 6 bytes each).
+  const body = Array.from({ length: 1500 }, (_, i) => ({ type: 'paragraph', children: [{ type: 'text', text: `Paragraph ${i}.` }] }));
+  const ids: string[] = [];
+  for (let n = 0; n < 2; n++) {
+    const res = await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: `Long body ${n}`, body } });
+    t.equal(res.status, 201);
+    ids.push(...res.body.body.map((b: { id: string }) => b.id));
+  }
+  t.equal(ids.length, 3000);
+  t.ok(ids.every((id) => /^b_[0-9a-f]{12}$/.test(id)), 'every generated id has the documented shape');
+  t.equal(new Set(ids).size, ids.length, 'no id repeats, within an article or across the two');
+});
+
 t.test('a reused headline gets the first free numbered slug, in statements that do not grow with its predecessors', async (t) => {
   const { req, editor, admin, app } = await build(t);
   const create = async (headline: string) => {
