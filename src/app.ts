@@ -3,7 +3,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/client.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -11,9 +10,9 @@ import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerCors, registerHttpCache } from './http/cache.js';
 import { registerIdempotency } from './http/idempotency.js';
-import { registerProtections, serverOptions } from './http/protections.js';
-import { registerRequestContext } from './http/request-context.js';
-import { createResponseCache } from './http/response-cache.js';
+import { registerProtections, serverOptions, type FrontDoorSlot } from './http/protections.js';
+import { registerRequestContext, requestIdOf } from './http/request-context.js';
+import { createResponseCache, frontDoor } from './http/response-cache.js';
 import { serializerCompiler } from './http/serializer.js';
 import { validatorCompiler } from './http/validator.js';
 import { openapiOptions, openapiTransform, finishDocument } from './http/openapi.js';
@@ -56,21 +55,17 @@ export type AppOptions = {
   dispatcher?: Partial<DispatcherOptions>;
 };
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
 /** Builds the whole application; never listens. Tests, the OpenAPI export and production share it. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  // Filled in once the response cache is wired: its hits are answered before Fastify (src/http/response-cache.ts).
+  const door: FrontDoorSlot = {};
   const app = Fastify({
     logger: loggerOptions(config),
     // JSON bodies; uploads have their own limit (MEDIA_MAX_BYTES). Timeouts and trustProxy: src/http/protections.ts.
     bodyLimit: 1024 * 1024,
-    ...serverOptions(config),
+    ...serverOptions(config, door),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // A caller's request id is kept when it is safe to log; otherwise we make one.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -112,12 +107,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   registerErrorHandler(app);
   // Before auth and before any route: headers, load shedding, rate limits (order explained there).
-  await registerProtections(app, config);
+  const guards = await registerProtections(app, config);
   registerRequestContext(app);
   await registerCors(app, config);
   registerAuth(app, services.apiKeys.authenticate);
   registerIdempotency(app, database.dialect, config.idempotencyTtlHours, services);
   await registerHttpCache(app, config, responseCache);
+  if (responseCache) door.serve = frontDoor(responseCache, { ...guards, requestId: requestIdOf, log: app.log });
 
   await app.register(swagger, { openapi: openapiOptions(), transform: openapiTransform, transformObject: (doc) => finishDocument(jsonSchemaTransformObject(doc) as never) });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -2,10 +2,10 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { hash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { isVersioned, versionTag } from './concurrency.js';
-import { keepResponse, notModified, registerResponseCache, type ResponseCache } from './response-cache.js';
+import { keepResponse, keptOn304, notModified, registerResponseCache, type ResponseCache } from './response-cache.js';
 import { utf8 } from './serializer.js';
 
 declare module 'fastify' {
@@ -38,6 +38,12 @@ function collectKeys(value: object, keys: Set<string>, depth = 0): void {
     else if ('key' in o && 'kind' in o && 'body' in o) keys.add(`disclaimer:${o.id}`);
   }
   if (deeper) for (const k in o) { const v = o[k]; if (v !== null && typeof v === 'object') collectKeys(v, keys, depth + 1); }
+}
+
+/** A 304 keeps only the headers `keptOn304` names (the rule of src/http/response-cache.ts, for every 304). */
+function notModifiedHeaders(reply: FastifyReply) {
+  for (const name of reply.raw.getHeaderNames()) if (!keptOn304(name)) reply.raw.removeHeader(name);
+  for (const name of Object.keys(reply.getHeaders())) if (!keptOn304(name)) void reply.removeHeader(name);
 }
 
 /**
@@ -77,6 +83,10 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
       return payload;
     }
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', request.principal ? 'private, no-store' : publicControl);
+    if (reply.statusCode === 304) {
+      notModifiedHeaders(reply);
+      return payload;
+    }
     if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
 
     // The body as UTF-8 bytes, once (the route serializer already writes bytes): the ETag hashes these, and
@@ -95,7 +105,7 @@ export async function registerHttpCache(app: FastifyInstance, config: Config, re
     }
     if (responseCache) await keepResponse(responseCache, request, reply, body, etag, reply.surrogateKeys ?? []);
     if (notModified(request, etag, reply.getHeader('last-modified') as string | undefined)) {
-      void reply.code(304).removeHeader('content-length').removeHeader('content-type');
+      notModifiedHeaders(reply.code(304));
       return '';
     }
     return body;

@@ -1,9 +1,12 @@
 import helmet, { type HelmetOptions } from 'helmet';
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit, { normalizeIP, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
+import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { STATUS_CODES } from 'node:http';
+import proxyAddr from '@fastify/proxy-addr';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -28,6 +31,9 @@ const DRAIN_EVERY_MS = 50;
 /** Ops routes that orchestrators poll: never rate limited. */
 const UNLIMITED_ROUTES = new Set(['/health', '/ready']);
 
+/** What answers a request before Fastify does (src/http/response-cache.ts `frontDoor`), once the app is built. */
+export type FrontDoorSlot = { serve?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void };
+
 /**
  * Fastify constructor options. Fastify sets `server.requestTimeout` after creating the server, and on
  * Node 20 that value does not cover a request whose body trickles in, only its headers (measured: the
@@ -35,22 +41,44 @@ const UNLIMITED_ROUTES = new Set(['/health', '/ready']);
  * also passed to `http.createServer`.
  * Node enforces it on a timer (`connectionsCheckingInterval`, 30 s by default): checked at a tenth of the
  * timeout, a slow client is closed within 110% of it. Header size stays Node's default (16 KiB → 431).
+ * The server is made here (`serverFactory`, with the timeouts Fastify would set) so that its request
+ * listener can offer each request to the front door first; while the server closes, Fastify gets them all.
  */
-export function serverOptions(config: Config) {
+export function serverOptions(config: Config, door: FrontDoorSlot = {}) {
   const requestTimeout = config.requestTimeoutMs;
+  const http = {
+    requestTimeout,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.round(requestTimeout / 10))),
+  };
+  const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const server: Server = createServer(http, (req, res) => {
+      const serve = door.serve;
+      if (serve && server.listening) serve(req, res, () => handler(req, res));
+      else handler(req, res);
+    });
+    server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    // Socket inactivity in either direction, e.g. a client that stops reading a response.
+    server.setTimeout(2 * requestTimeout);
+    return server;
+  };
   return {
     requestTimeout,
-    // Socket inactivity in either direction, e.g. a client that stops reading a response.
     connectionTimeout: 2 * requestTimeout,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     trustProxy: trustProxyOption(config.trustProxy),
-    http: {
-      requestTimeout,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.round(requestTimeout / 10))),
-    },
+    http,
+    serverFactory,
     clientErrorHandler,
     frameworkErrors,
   };
+}
+
+/** The client's address as Fastify's `request.ip` gives it (TRUST_PROXY applied), from the raw request. */
+function clientAddressOf(trust: Config['trustProxy']): (req: IncomingMessage) => string {
+  const option = trustProxyOption(trust);
+  if (option === false) return (req) => req.socket.remoteAddress ?? '';
+  const trusted = option === true ? () => true : typeof option === 'function' ? option : proxyAddr.compile(option);
+  return (req) => proxyAddr(req, trusted);
 }
 
 /**
@@ -105,9 +133,10 @@ function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string 
 
 /** The client's address as a bucket name: an IPv6 client owns its /64, so rotating within it gains nothing. */
 const addressOf = (request: FastifyRequest) => normalizeIP(request.ip);
+const anonymousBucket = (ip: string) => `ip:${normalizeIP(ip)}`;
 
 /** Authenticated callers are limited per API key (wherever they call from), anonymous ones per address. */
-const bucketOf = (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : `ip:${addressOf(request)}`);
+const bucketOf = (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : anonymousBucket(request.ip));
 
 function rateLimited(limit: number, resetSeconds: number, who: string) {
   const reset = String(Math.max(1, resetSeconds));
@@ -197,7 +226,7 @@ async function registerLoadShedding(app: FastifyInstance, config: Config) {
  * query or body field opens a fresh one. Counters live in this process, or in Redis when REDIS_URL is set,
  * shared by every process that serves the site (keys `<REDIS_KEY_PREFIX>rate-limit:<bucket>`).
  */
-async function registerRateLimits(app: FastifyInstance, config: Config) {
+async function registerRateLimits(app: FastifyInstance, config: Config, clientAddress: (req: IncomingMessage) => string) {
   const anonymous = config.rateLimitAnonPerMinute;
   const keyed = config.rateLimitKeyPerMinute;
   const limitOf = (key: string) => (key.startsWith('key:') ? keyed : anonymous);
@@ -208,8 +237,11 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
     if (!schema.hide) schema.response = { ...(schema.response ?? {}), 429: ProblemSchema };
   });
   const redis = config.redisUrl && (anonymous > 0 || keyed > 0) ? await connectRedis(app, config.redisUrl) : undefined;
+  // The plugin's own stores, made here so that the front door counts in the same buckets (`countCachedRead`).
+  const store = redis ? new RedisStore(false, false, redis, `${config.redisKeyPrefix}rate-limit:`) : new LocalStore(false, false, 10_000);
   await app.register(rateLimit, {
-    ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}rate-limit:`, skipOnError: true } : {}),
+    ...(redis ? { skipOnError: true } : {}),
+    store: function SharedStore() { return store; } as unknown as FastifyRateLimitStoreCtor,
     global: true,
     hook: 'onRequest',
     timeWindow: WINDOW_MS,
@@ -221,6 +253,21 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
     errorResponseBuilder: (request, context) =>
       rateLimited(context.max, Math.ceil(context.ttl / 1000), request.principal ? 'API key' : 'address'),
   });
+
+  /**
+   * A cached anonymous read at the front door: counted in its address's bucket like any other read, with no
+   * request object and, on this process's counters, no promise. `done(headers)` to serve it with its RateLimit-*
+   * headers, `done(undefined)` when it is over the limit (Fastify then answers the 429). A store error lets it
+   * through, as `skipOnError` does.
+   */
+  const countCachedRead = (req: IncomingMessage, done: (exchange: string[] | undefined) => void) => {
+    if (anonymous === 0) return done([]);
+    store.incr(anonymousBucket(clientAddress(req)), (err, state) => {
+      if (err || !state) return done([]);
+      if (state.current > anonymous) return done(undefined);
+      done(['ratelimit-limit', String(anonymous), 'ratelimit-remaining', String(anonymous - state.current), 'ratelimit-reset', String(Math.ceil(state.ttl / 1000))]);
+    }, WINDOW_MS, anonymous);
+  };
 
   // Unknown paths have no route hooks: the same buckets are charged here, after auth.
   const charge = app.createRateLimit();
@@ -236,7 +283,7 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
   // are counted per address; past the anonymous limit, a request from that address whose key does not
   // verify gets 429 instead of 401, so junk credentials are no way around the limit and no free
   // key-guessing loop. A valid key still passes: a neighbour behind the same NAT is not locked out.
-  if (anonymous === 0) return;
+  if (anonymous === 0) return countCachedRead;
   const authFailures = app.createRateLimit({ keyGenerator: (request) => `auth-failure:${addressOf(request)}`, max: anonymous, timeWindow: WINDOW_MS });
   const verifies = async (header: string) => {
     const secret = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -257,6 +304,7 @@ async function registerRateLimits(app: FastifyInstance, config: Config) {
     if (reply.statusCode !== 401 || request.headers.authorization === undefined) return done();
     authFailures(request).then(() => done(), done);
   });
+  return countCachedRead;
 }
 
 /**
@@ -323,12 +371,23 @@ function registerDrainOnClose(app: FastifyInstance) {
 }
 
 /**
+ * Whether the front door may answer a cached anonymous read itself: `done(headers)` yes, with these
+ * exchange headers; `done(undefined)` no, Fastify answers (load shedding's 503, the limiter's 429).
+ */
+export type Admission = (req: IncomingMessage, done: (exchange: string[] | undefined) => void) => void;
+
+/**
  * Call before auth and before any route is registered: helmet first (so 503 and 429 answers carry its
- * headers), then load shedding (cheapest refusal, before any database work), then rate limits.
+ * headers), then load shedding (cheapest refusal, before any database work), then rate limits. Returns the
+ * same two checks for the front door (src/http/response-cache.ts), and the client address rule they use.
  */
 export async function registerProtections(app: FastifyInstance, config: Config) {
   registerDrainOnClose(app);
   await registerHeaders(app);
   await registerLoadShedding(app, config);
-  await registerRateLimits(app, config);
+  const clientAddress = clientAddressOf(config.trustProxy);
+  const countCachedRead = await registerRateLimits(app, config, clientAddress);
+  const underPressure = app.hasDecorator('isUnderPressure') ? () => app.isUnderPressure() : () => false;
+  const admit: Admission = (req, done) => (underPressure() ? done(undefined) : countCachedRead(req, done));
+  return { admit, clientAddress };
 }

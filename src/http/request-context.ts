@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * The request a write happens in, for the journal (who did it, which request). Services stay free of
@@ -21,3 +23,11 @@ export function currentActor(): Actor {
 export const currentRequestId = (): string | null => storage.getStore()?.id ?? null;
 
 export const currentRequest = (): FastifyRequest | undefined => storage.getStore();
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A caller's request id is kept when it is safe to log; otherwise we make one (Fastify's `genReqId`). */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}

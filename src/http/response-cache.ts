@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Logger } from 'pino';
+import type { Admission } from './protections.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { WriteRecord } from '../modules/audit/journal.js';
 
 declare module 'fastify' {
@@ -23,7 +26,7 @@ type Entry = {
   headers: Headers;
   /** `headers` as Node's flat raw list (name, value, …), made once: what a hit writes. */
   raw200: string[];
-  /** The same without `content-type`, for a 304. */
+  /** The part of them a 304 carries (`keptOn304`). */
   raw304: string[];
   tags: readonly string[];
   /** Single-article reads are invalidated by id; everything else by any content write. */
@@ -51,6 +54,19 @@ const PER_REQUEST = new Set([
   'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'content-length',
   'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'set-cookie',
 ]);
+/**
+ * What a 304 carries (RFC 9110 §15.4.5): the fields a cache updates its stored response with (Cache-Control,
+ * ETag, Expires, Vary, Content-Location) and this exchange's own (request id, rate-limit counters, CORS).
+ * Not the representation's other metadata (Content-Type, Last-Modified, Surrogate-Key: the ETag matched, so
+ * they are those of the 200 the recipient holds) and not the security headers: a cache keeps the stored
+ * fields a 304 leaves out (RFC 9111 §4.3.4). A third of the bytes; helmet's eleven headers alone were a third
+ * of a 304's CPU, and a list's Surrogate-Key (1–2 KB) another fifth.
+ */
+const ON_304 = new Set([
+  'cache-control', 'etag', 'expires', 'vary', 'content-location', 'date', 'connection', 'keep-alive',
+  'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after',
+]);
+export const keptOn304 = (name: string) => ON_304.has(name) || name.startsWith('access-control-');
 const COMPRESS_THRESHOLD = 1024;
 const SINGLE_ARTICLE = /^\/v1\/articles\/(?!by-slug\/)([^/?]+)(?:\/(?:jsonld|related-links|disclaimers))?(?:\?|$)|^\/v1\/articles\/by-slug\//;
 
@@ -86,7 +102,7 @@ export const etagMatches = (header: string, etag: string) =>
  * The conditional GET rule for both paths (handler and cache hit): If-None-Match wins; else If-Modified-Since
  * against the `Last-Modified` HTTP date (whole seconds) when the answer has one.
  */
-export function notModified(request: FastifyRequest, etag: string, lastModified: string | undefined): boolean {
+export function notModified(request: { headers: IncomingHttpHeaders }, etag: string, lastModified: string | undefined): boolean {
   const inm = request.headers['if-none-match'];
   if (inm !== undefined) return etagMatches(inm, etag);
   const ims = request.headers['if-modified-since'];
@@ -186,7 +202,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
         }
       }
       const precise = SINGLE_ARTICLE.test(key);
-      lru.set(key, { ...entry, precise, raw200: flatten(entry.headers), raw304: flatten(entry.headers, 'content-type') });
+      lru.set(key, { ...entry, precise, raw200: flatten(entry.headers), raw304: flatten(entry.headers, keptOn304) });
       for (const tag of entry.tags) {
         let keys = byTag.get(tag);
         if (!keys) byTag.set(tag, (keys = new Set()));
@@ -228,10 +244,10 @@ function pushHeader(list: string[], name: string, value: string | number | strin
   else list.push(name, String(value));
 }
 
-/** Headers as Node's flat raw list, leaving out `omit`. */
-function flatten(headers: Headers, omit?: string): string[] {
+/** Headers as Node's flat raw list (those that `keep` accepts). */
+function flatten(headers: Headers, keep: (name: string) => boolean = () => true): string[] {
   const list: string[] = [];
-  for (const name in headers) if (name !== omit) pushHeader(list, name, headers[name]!);
+  for (const name in headers) if (keep(name)) pushHeader(list, name, headers[name]!);
   return list;
 }
 
@@ -239,8 +255,34 @@ const cacheable = (request: FastifyRequest) =>
   request.method === 'GET' && request.headers.authorization === undefined && request.headers.range === undefined;
 
 /**
- * Wires the cache into the request lifecycle. The lookup is appended to each route's own onRequest
+ * Writes a hit as one flat header list: the entry's stored headers (security headers included: helmet runs
+ * at onSend, which a hit never reaches), then `exchange` (this exchange's own headers: rate-limit counters,
+ * CORS) and the request id. Nothing is set on the response object first, so Node takes writeHead's fast path
+ * (no setHeader per header, no merge object). Returns the status written.
+ */
+function writeHit(cache: ResponseCache, req: IncomingMessage, res: ServerResponse, entry: Entry, exchange: string[], requestId: string): 200 | 304 {
+  const fresh = notModified(req, entry.etag, entry.lastModified);
+  const list = (fresh ? entry.raw304 : entry.raw200).concat(exchange);
+  list.push('x-request-id', requestId);
+  if (fresh) {
+    res.writeHead(304, list);
+    res.end();
+    return 304;
+  }
+  const encoding = negotiateEncoding(req.headers['accept-encoding']);
+  const body = cache.body(entry, encoding);
+  if (body !== entry.body) list.push('content-encoding', encoding!);
+  list.push('content-length', String(body.length));
+  res.writeHead(200, list);
+  res.end(body);
+  return 200;
+}
+
+/**
+ * Wires the cache into Fastify's request lifecycle. The lookup is appended to each route's own onRequest
  * hooks, after the rate limiter's (registered earlier), so cached answers are still counted and limited.
+ * Over a real socket most hits never get here: the front door (below) answers them before Fastify; this
+ * path serves what the front door hands on (CORS requests, `app.inject`).
  */
 export function registerResponseCache(app: FastifyInstance, cache: ResponseCache) {
   const lookup: onRequestHookHandler = function (request, reply, done) {
@@ -250,39 +292,16 @@ export function registerResponseCache(app: FastifyInstance, cache: ResponseCache
       request.responseCacheEpoch = cache.epoch;
       return done();
     }
-    serve(request, reply, entry);
-  };
-
-  /**
-   * A hit is written as one flat header list: the entry's stored headers (security headers included: helmet
-   * runs at onSend, which a hijacked reply skips), what the hooks before this one set for this exchange
-   * (rate-limit counters, CORS) unless the entry has it, and the request id. Nothing was set on the raw
-   * response, so Node takes writeHead's fast path (no setHeader per header, no merge object).
-   */
-  function serve(request: FastifyRequest, reply: FastifyReply, entry: Entry) {
-    const exchange = reply.getHeaders();
+    // What the hooks before this one set for this exchange (rate-limit counters, CORS), unless the entry has it.
+    const headers = reply.getHeaders();
+    const exchange: string[] = [];
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && !(name in entry.headers)) pushHeader(exchange, name, value);
+    }
     reply.hijack();
-    const res = reply.raw;
-    const fresh = notModified(request, entry.etag, entry.lastModified);
-    const list = (fresh ? entry.raw304 : entry.raw200).slice();
-    for (const name in exchange) {
-      const value = exchange[name];
-      if (value === undefined || name in entry.headers) continue;
-      pushHeader(list, name, value);
-    }
-    list.push('x-request-id', request.id);
-    if (fresh) {
-      res.writeHead(304, list);
-      res.end();
-      return;
-    }
-    const encoding = negotiateEncoding(request.headers['accept-encoding']);
-    const body = cache.body(entry, encoding);
-    if (body !== entry.body) list.push('content-encoding', encoding!);
-    list.push('content-length', String(body.length));
-    res.writeHead(200, list);
-    res.end(body);
-  }
+    writeHit(cache, request.raw, reply.raw, entry, exchange, request.id);
+  };
 
   app.addHook('onRoute', (route) => {
     if (route.method !== 'GET' && !(Array.isArray(route.method) && route.method.includes('GET'))) return;
@@ -291,6 +310,49 @@ export function registerResponseCache(app: FastifyInstance, cache: ResponseCache
     route.onRequest = hooks === undefined ? [lookup] : Array.isArray(hooks) ? [...hooks, lookup] : [hooks, lookup];
   });
 }
+
+export type FrontDoorDeps = {
+  /** Load shedding and the rate limiter, for a request Fastify has not seen (src/http/protections.ts). */
+  admit: Admission;
+  clientAddress: (req: IncomingMessage) => string;
+  requestId: (req: IncomingMessage) => string;
+  /** Fastify's logger (pino). */
+  log: FastifyBaseLogger;
+};
+
+/**
+ * The front door: the HTTP server's own request listener (src/http/protections.ts `serverOptions`) answers
+ * anonymous GETs that the cache holds before Fastify sees them (no router, request and reply objects, hook
+ * chain or request context: on a 304 those were a third of the CPU). What a hit through Fastify does, it does:
+ * - it is counted by the same rate limiter, in the same bucket (the client address, TRUST_PROXY applied), and
+ *   carries the RateLimit-* headers; a client over its limit is handed to Fastify, which answers the 429
+ *   (its counter moves once more, which changes nothing once over the limit);
+ * - while load shedding refuses requests, it hands everything to Fastify (the 503);
+ * - the request id is the caller's when safe, else a new one, and at `info` the same two log lines.
+ * Handed to Fastify untouched: anything not a GET, with credentials, a Range or an Origin (CORS), or a miss.
+ */
+export function frontDoor(cache: ResponseCache, deps: FrontDoorDeps) {
+  const { admit, clientAddress, requestId } = deps;
+  const log = deps.log as Logger;
+  const serve = (req: IncomingMessage, res: ServerResponse, entry: Entry, exchange: string[]) => {
+    const id = requestId(req);
+    if (!log.isLevelEnabled('info')) return void writeHit(cache, req, res, entry, exchange, id);
+    const started = performance.now();
+    const reqLog = log.child({ reqId: id });
+    reqLog.info({ req: { method: req.method, url: req.url, headers: req.headers, ip: clientAddress(req) } }, 'incoming request');
+    const statusCode = writeHit(cache, req, res, entry, exchange, id);
+    reqLog.info({ res: { statusCode }, responseTime: performance.now() - started }, 'request completed');
+  };
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const h = req.headers;
+    if (req.method !== 'GET' || h.authorization !== undefined || h.range !== undefined || h.origin !== undefined) return next();
+    const entry = cache.lookup(req.url!);
+    if (!entry) return next();
+    admit(req, (exchange) => (exchange ? serve(req, res, entry, exchange) : next()));
+  };
+}
+
+export type FrontDoor = ReturnType<typeof frontDoor>;
 
 /** Keeps a 200 for anonymous readers (called from the HTTP cache's onSend, once the ETag is known). */
 export async function keepResponse(cache: ResponseCache, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer, etag: string, tags: Iterable<string>): Promise<void> {

@@ -27,6 +27,9 @@ t.test('ETag, 304, Cache-Control, Vary, Surrogate-Key, Last-Modified', async (t)
   t.equal(again.statusCode, 304);
   t.equal(again.body, '');
   t.equal(again.headers.etag, etag);
+  t.equal(again.headers['cache-control'], first.headers['cache-control'], 'a 304 carries the fields a cache updates');
+  t.equal(again.headers.vary, first.headers.vary);
+  for (const h of ['content-type', 'content-length', 'content-security-policy', 'x-frame-options', 'last-modified', 'surrogate-key']) t.notOk(again.headers[h], `and not ${h}`);
   t.equal((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"other"' } })).statusCode, 200);
 
   await req({ method: 'PATCH', url: `/v1/articles/${target.id}`, headers: editor, payload: { headline: 'Target story, updated' } });

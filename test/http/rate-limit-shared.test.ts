@@ -6,6 +6,7 @@
  * (REDIS_URL, default redis://127.0.0.1:6379); skipped, saying so, only when it does not answer.
  */
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,11 +61,18 @@ t.test('without REDIS_URL each process counts alone (the limit is per process)',
 t.test('an unreachable Redis lets requests through (fail open) and does not hold the app open', async (t) => {
   const port = await freePort();
   const started = Date.now();
-  const { req } = await build(t, { redisUrl: `redis://127.0.0.1:${port}`, redisKeyPrefix: PREFIX, rateLimitAnonPerMinute: 1 });
+  const { app, req } = await build(t, { redisUrl: `redis://127.0.0.1:${port}`, redisKeyPrefix: PREFIX, rateLimitAnonPerMinute: 1 });
   t.ok(Date.now() - started < 10_000, `the app starts without Redis (${Date.now() - started} ms)`);
   for (let i = 1; i <= 3; i++) {
     const res = await req({ method: 'GET', url: '/v1/tags' });
     t.equal(res.status, 200, `request ${i} passes although the limit is 1: the limiter skips a store error`);
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/tags`;
+  for (let i = 1; i <= 3; i++) {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    t.equal(res.status, 200, `cached read ${i} over the socket passes too (the front door fails open the same way)`);
   }
   // The teardown closes the app: if the reconnecting client were not disconnected, tap would time out here.
 });
@@ -92,6 +100,25 @@ t.test('with REDIS_URL', { skip }, async (t) => {
       t.equal(res.body?.code, 'rate-limited');
       t.ok(Number(res.headers['retry-after']) >= 1, 'Retry-After');
     }
+  });
+
+  t.test('cached reads answered at the front door count in the same shared bucket', async (t) => {
+    const LIMIT = 4;
+    const [a, b] = await pair(t, { ...shared(), rateLimitAnonPerMinute: LIMIT, rateLimitKeyPerMinute: 100 });
+    const urls = await Promise.all([a, b].map(async ({ app }) => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/tags`;
+    }));
+    const seen: string[] = [];
+    const results = [];
+    for (let i = 0; i < LIMIT + 2; i++) {
+      const res = await fetch(urls[i % 2]!);
+      await res.arrayBuffer();
+      results.push(res.status);
+      seen.push(String(res.headers.get('ratelimit-remaining')));
+    }
+    t.same(results, [200, 200, 200, 200, 429, 429], 'each app answered its second read from the cache, and the 5th read overall is refused');
+    t.same(seen.slice(0, LIMIT), ['3', '2', '1', '0'], 'RateLimit-Remaining counts both apps\' reads, cached or not');
   });
 
   t.test('an API key has one bucket across both apps', async (t) => {

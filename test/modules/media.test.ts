@@ -92,6 +92,8 @@ t.test('file: exact bytes, ETag, Range, visibility', async (t) => {
   const cached = await app.inject({ method: 'GET', url: `/v1/media/${m.id}/file`, headers: { ...editor, 'if-none-match': `"${m.sha256}"` } });
   t.equal(cached.statusCode, 304);
   t.equal(cached.rawPayload.length, 0);
+  t.equal(cached.headers.etag, `"${m.sha256}"`, 'a route\'s own 304 keeps its ETag');
+  for (const h of ['content-type', 'content-security-policy', 'cross-origin-resource-policy']) t.notOk(cached.headers[h], `and, like every 304, leaves out ${h}`);
 
   const a = (await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'With photo', hero: { mediaId: m.id } } })).body;
   t.equal((await req({ method: 'GET', url: `/v1/media/${m.id}` })).status, 404, 'a draft use does not make it public');
