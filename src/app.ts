@@ -53,6 +53,8 @@ export type AppOptions = {
   startDispatcher?: boolean;
   /** Dispatcher tuning (tests: a small backoff base, few attempts). */
   dispatcher?: Partial<DispatcherOptions>;
+  /** Where log lines go instead of stdout (tests that read the logs). */
+  logStream?: { write(line: string): void };
 };
 
 /** Builds the whole application; never listens. Tests, the OpenAPI export and production share it. */
@@ -60,7 +62,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Filled in once the response cache is wired: its hits are answered before Fastify (src/http/response-cache.ts).
   const door: FrontDoorSlot = {};
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, options.logStream),
     // JSON bodies; uploads have their own limit (MEDIA_MAX_BYTES). Timeouts and trustProxy: src/http/protections.ts.
     bodyLimit: 1024 * 1024,
     ...serverOptions(config, door),

@@ -1,10 +1,11 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 
-/** pino options: JSON lines, request ids, and no credential ever written to a log. */
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+/** pino options: JSON lines, request ids, and no credential ever written to a log. To stdout unless `stream`. */
+export function loggerOptions(config: Config, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]', 'res.headers["set-cookie"]', '*.secret', '*.password'],
       censor: '[redacted]',

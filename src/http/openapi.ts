@@ -16,7 +16,7 @@ Every 4xx and 5xx answer is RFC 9457 \`application/problem+json\`: \`{ type, tit
 Lists answer \`{ data, page: { limit, nextCursor, total } }\`. \`limit\` is 1..100 (default 20); pass \`page.nextCursor\` back as \`cursor\` for the next page (keyset: stable while items are added); a \`Link: <…>; rel="next"\` header carries the same URL. \`nextCursor\` is null on the last page.
 
 ## Caching
-Every GET has a strong \`ETag\`; send it back in \`If-None-Match\` to get \`304 Not Modified\`. Anonymous reads are \`Cache-Control: public\` (with \`stale-while-revalidate\`) and carry \`Surrogate-Key\` (\`article:<id> media:<id> disclaimer:<id>\`) for CDN purges; reads with a key are \`private, no-store\`. Responses vary on \`Authorization\` and \`Accept-Encoding\`.
+Every GET has a strong \`ETag\`; send it back in \`If-None-Match\` to get \`304 Not Modified\`, which carries \`ETag\`, \`Cache-Control\`, \`Vary\` and the rate-limit headers only: keep the other headers of the \`200\` you hold. Anonymous reads are \`Cache-Control: public\` (with \`stale-while-revalidate\`) and carry \`Surrogate-Key\` (\`article:<id> media:<id> disclaimer:<id>\`) for CDN purges; reads with a key are \`private, no-store\`. Responses vary on \`Authorization\` and \`Accept-Encoding\`.
 
 ## Concurrent edits: If-Match
 Reads without \`include\` and every write answer carry the resource's version as \`ETag\` (\`"r<revision>-<status>"\` for articles). Send it as \`If-Match\` on PATCH, PUT, DELETE, publish and unpublish: if someone else wrote in between, the answer is \`412 Precondition Failed\` with the current \`ETag\`, and nothing is written. Deployments with \`REQUIRE_IF_MATCH=true\` answer \`428\` to article writes without it.

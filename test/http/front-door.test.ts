@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import t from 'tap';
+import { buildApp } from '../../src/app.js';
+import { testConfig } from '../../src/config.js';
 import { build, para, type TestApp } from '../helper.js';
 
 /**
@@ -148,4 +150,21 @@ t.test('under pressure the front door steps aside: Fastify answers 503', async (
   }
   t.ok(lagged, 'a cached read during the lag gets 503');
   t.equal(lagged?.headers['retry-after'], '5', 'Fastify\'s answer (load shedding refuses before the hook that counts)');
+});
+
+t.test('at LOG_LEVEL=info a hit logs the two lines Fastify logs for a request, with its request id', async (t) => {
+  const lines: Record<string, any>[] = [];
+  const app = await buildApp(testConfig({ logLevel: 'info' }), { logStream: { write: (line) => void lines.push(JSON.parse(line)) } });
+  t.teardown(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  await get(port, '/v1/tags', { 'x-request-id': 'miss-1' });
+  await get(port, '/v1/tags', { 'x-request-id': 'hit-1' });
+  const of = (id: string) => lines.filter((l) => l.reqId === id).map((l) => ({ msg: l.msg, url: l.req?.url, remoteAddress: l.req?.remoteAddress, status: l.res?.statusCode, timed: typeof l.responseTime === 'number' }));
+  const expected = [
+    { msg: 'incoming request', url: '/v1/tags', remoteAddress: '127.0.0.1', status: undefined, timed: false },
+    { msg: 'request completed', url: undefined, remoteAddress: undefined, status: 200, timed: true },
+  ];
+  t.same(of('miss-1'), expected, 'Fastify\'s lines for the miss');
+  t.same(of('hit-1'), expected, 'the same lines for the hit at the front door');
 });
