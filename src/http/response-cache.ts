@@ -343,16 +343,32 @@ export function frontDoor(cache: ResponseCache, deps: FrontDoorDeps) {
     const statusCode = writeHit(cache, req, res, entry, exchange, id);
     reqLog.info({ res: { statusCode }, responseTime: performance.now() - started }, 'request completed');
   };
+  // Nothing here runs inside Fastify's error handling: a throw would reach the server's 'request' event.
+  const failed = (err: unknown, res: ServerResponse, next: () => void) => {
+    log.error({ err }, 'response cache front door');
+    if (!res.headersSent) next();
+    else res.destroy();
+  };
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const h = req.headers;
     if (req.method !== 'GET' || h.authorization !== undefined || h.range !== undefined || h.origin !== undefined) return next();
-    const entry = cache.lookup(req.url!);
-    if (!entry) return next();
-    admit(req, (exchange) => (exchange ? serve(req, res, entry, exchange) : next()));
+    let entry: Entry | undefined;
+    try {
+      entry = cache.lookup(req.url!);
+      if (!entry) return next();
+      admit(req, (exchange) => {
+        if (!exchange) return next();
+        try {
+          serve(req, res, entry!, exchange);
+        } catch (err) {
+          failed(err, res, next);
+        }
+      });
+    } catch (err) {
+      failed(err, res, next);
+    }
   };
 }
-
-export type FrontDoor = ReturnType<typeof frontDoor>;
 
 /** Keeps a 200 for anonymous readers (called from the HTTP cache's onSend, once the ETag is known). */
 export async function keepResponse(cache: ResponseCache, request: FastifyRequest, reply: FastifyReply, payload: string | Buffer, etag: string, tags: Iterable<string>): Promise<void> {
