@@ -180,6 +180,32 @@ t.test('group commit: writes gather for one turn without holding the connection;
   t.same(await repo.count(), 7);
 });
 
+t.test('group commit: a group grows to maxGroup while only writes wait, to maxGroupWithReaders once a read waits', async (t) => {
+  const sqlite = new Database(':memory:');
+  sqlite.exec('create table notes (id integer primary key, text text not null)');
+  const txs = createTransactions(sqlite, { maxGroup: 8, maxGroupWithReaders: 2 });
+  const seen = countCommits(sqlite);
+  const repo = txs.repository({
+    add: (text: string) => sqlite.prepare('insert into notes (text) values (?)').run(text).changes,
+    count: () => (sqlite.prepare('select count(*) as n from notes').get() as { n: number }).n,
+  });
+  await Promise.all(Array.from({ length: 7 }, (_, i) => txs.tx(async () => repo.add(`alone ${i}`))));
+  t.equal(seen.commits, 1, 'seven writes and no read waiting: one group');
+
+  // The first write holds its group open (awaiting a timer) while a read arrives behind the six other writes.
+  let readAt = -1;
+  const writes = Array.from({ length: 7 }, (_, i) => txs.tx(async () => {
+    if (i === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+    return repo.add(`with a reader ${i}`);
+  }));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const read = repo.count().then((n) => (readAt = seen.commits, n));
+  await Promise.all([...writes, read]);
+  t.equal(seen.commits, 1 + 4, 'groups of 2, 2, 2 and 1 while the read waited');
+  t.equal(await read, 14, 'the read came after the writes queued before it');
+  t.equal(readAt, 5);
+});
+
 t.test('group commit: when SQLite abandons the transaction, every member of the group fails', async (t) => {
   const { t: txs, repo, sqlite } = setup();
   const first = txs.tx(async () => repo.add('lost with the group'));

@@ -1,6 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
@@ -134,38 +133,25 @@ t.test('behind a trusted proxy the bucket is the forwarded client, as in Fastify
   t.equal(ctx.seen.filter((u) => u === url).length, 2, 'the miss and the 429 went through Fastify; the hits did not');
 });
 
-t.test('under pressure the front door steps aside: Fastify answers 503', async (t) => {
-  // A 300 ms threshold is sampled every 300 ms: the lag stays visible long enough for a request over a socket
-  // to arrive on a busy machine (a 100 ms window was missed under two CPU hogs).
-  const ctx = await serve(t, { maxEventLoopDelayMs: 300, rateLimitAnonPerMinute: 0 });
-  // Setting up may itself meet load shedding on a busy machine: retried.
-  const patiently = async <T>(attempt: () => Promise<T>): Promise<T> => {
-    for (let i = 0; ; i++) {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (i >= 50) throw err;
-        await sleep(100);
-      }
-    }
-  };
-  const a = await patiently(() => publish(ctx, 'Under pressure'));
+t.test('while load shedding reports pressure the front door steps aside: Fastify answers', async (t) => {
+  // The plugin runs (a threshold it will not reach here); its verdict is what the door asks. Forcing the verdict
+  // keeps this deterministic on a busy machine: the event-loop lag that sets it is sampled over 100 ms windows,
+  // and a request over a socket can miss such a window. Fastify's own 503 path is tested through inject in
+  // test/http/protections.test.ts.
+  const ctx = await serve(t, { maxEventLoopDelayMs: 10_000, rateLimitAnonPerMinute: 0 });
+  const a = await publish(ctx, 'Under pressure');
   const url = `/v1/articles/${a.id}`;
-  await patiently(async () => {
-    if ((await ctx.get(url)).status !== 200) throw new Error('not served');
-  });
-  const before = (await ctx.get(url)).status;
-  t.ok(before === 200 || before === 503, `a cached read answers (${before})`);
-  let lagged: Raw | undefined;
-  for (let attempt = 0; attempt < 5 && !lagged; attempt++) {
-    const end = Date.now() + 1500;
-    while (Date.now() < end) { /* block the event loop */ }
-    for (let waited = 0; ctx.app.memoryUsage().eventLoopDelay <= 300 && waited < 2000; waited += 2) await sleep(2);
-    const res = await ctx.get(url);
-    if (res.status === 503) lagged = res;
-  }
-  t.ok(lagged, 'a cached read during the lag gets 503');
-  t.equal(lagged?.headers['retry-after'], '5', 'Fastify\'s answer (load shedding refuses before the hook that counts)');
+  await ctx.get(url);
+  t.equal((await ctx.get(url)).status, 200);
+  t.equal(ctx.seen.length, 1, 'the hit was the door\'s');
+  const app = ctx.app as unknown as { isUnderPressure: () => boolean };
+  const measured = app.isUnderPressure;
+  app.isUnderPressure = () => true;
+  t.equal((await ctx.get(url)).status, 200, 'answered (Fastify\'s hook measures the loop itself: no lag here)');
+  t.equal(ctx.seen.length, 2, 'by Fastify, not by the door');
+  app.isUnderPressure = measured;
+  await ctx.get(url);
+  t.equal(ctx.seen.length, 2, 'the door answers again once the pressure is gone');
 });
 
 t.test('at LOG_LEVEL=info a hit logs the two lines Fastify logs for a request, with its request id', async (t) => {
