@@ -237,7 +237,8 @@ async function registerRateLimits(app: FastifyInstance, config: Config, clientAd
     if (!schema.hide) schema.response = { ...(schema.response ?? {}), 429: ProblemSchema };
   });
   const redis = config.redisUrl && (anonymous > 0 || keyed > 0) ? await connectRedis(app, config.redisUrl) : undefined;
-  // The plugin's own stores, made here so that the front door counts in the same buckets (`countCachedRead`).
+  // The plugin's own stores, made here so that the front door counts in the same buckets (`countCachedRead`);
+  // in process, the most recent 10,000 buckets are kept (the plugin's `cache` option, which a given store replaces).
   const store = redis ? new RedisStore(false, false, redis, `${config.redisKeyPrefix}rate-limit:`) : new LocalStore(false, false, 10_000);
   await app.register(rateLimit, {
     ...(redis ? { skipOnError: true } : {}),
@@ -248,7 +249,6 @@ async function registerRateLimits(app: FastifyInstance, config: Config, clientAd
     max: (_request, key) => limitOf(key),
     keyGenerator: bucketOf,
     allowList: (request, key) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? '') || limitOf(key) === 0,
-    cache: 10_000,
     enableDraftSpec: true,
     errorResponseBuilder: (request, context) =>
       rateLimited(context.max, Math.ceil(context.ttl / 1000), request.principal ? 'API key' : 'address'),
