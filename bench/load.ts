@@ -1,6 +1,20 @@
 /** One load round with autocannon's programmatic API, plus the server-side readings around it. */
 import autocannon from 'autocannon';
+import { createRequire } from 'node:module';
 import { cpuMs, rssBytes } from './proc.js';
+
+/**
+ * autocannon keeps every response body as a string (`req.body += chunk` per chunk, for its optional body checks,
+ * which this runner does not use). On the lists' 150 KB bodies, which hold non-ASCII text, that decoding and
+ * concatenation made the client the bottleneck, and by how much depended on how the server's bytes were split
+ * into reads: against the baseline 1,826 µs of client CPU per response (650 req/s, p50 47 ms), against
+ * Broadsheet's identical bytes 370 µs (2,864 req/s). Without it: 137 and 144 µs, 7,063 and 7,239 req/s
+ * (bench/README.md, 2026-11-28). So the body is dropped as it arrives; status, byte counts and timings are
+ * untouched. Fails loudly if a new autocannon moves the method.
+ */
+const queue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody?: unknown } };
+if (typeof queue.prototype.addBody !== 'function') throw new Error('autocannon changed: PipelinedRequestsQueue.prototype.addBody is gone (bench/load.ts)');
+queue.prototype.addBody = function addBody() {};
 
 export type Req = { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string };
 
