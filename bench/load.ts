@@ -32,6 +32,8 @@ export type Round = {
   rssPeak: number;
   /** Server CPU time (all threads) used during the round, in ms. */
   cpuMs: number;
+  /** The load generator's CPU time during the round (this process: autocannon), in ms. */
+  clientCpuMs: number;
 };
 
 export type LoadOptions = { port: number; pid: number; seconds: number; connections: number };
@@ -49,6 +51,7 @@ export async function runRound(next: () => Req, options: LoadOptions): Promise<R
     rssPeak = Math.max(rssPeak, rssBytes(options.pid));
   }, 250);
   const cpuBefore = cpuMs(options.pid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
 
   const instance = autocannon({
@@ -92,6 +95,7 @@ export async function runRound(next: () => Req, options: LoadOptions): Promise<R
     timeouts: result.timeouts,
     rssPeak,
     cpuMs: cpuMs(options.pid) - cpuBefore,
+    clientCpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(clientBefore)),
   };
 }
 
@@ -143,6 +147,11 @@ export type Aggregate = {
   rssPeakMB: number;
   /** Server CPU time per request, in microseconds (less sensitive to a busy machine than req/s). */
   cpuUsPerRequest: number;
+  /**
+   * The load generator's CPU time per request, in microseconds. Near 1,000,000 ÷ req/s the client, not the
+   * server, set the rate (one core: autocannon runs in the runner's process).
+   */
+  clientUsPerRequest: number;
 };
 
 /** Whole requests per second, with one decimal below 100 (a slow scenario does a handful per round). */
@@ -173,5 +182,6 @@ export function aggregate(rounds: Round[], expectedStatus: number): Aggregate {
     errors: unexpected + rounds.reduce((n, r) => n + r.errors + r.timeouts, 0),
     rssPeakMB: round1(Math.max(...rounds.map((r) => r.rssPeak)) / 1048576, 1),
     cpuUsPerRequest: requests ? Math.round((rounds.reduce((n, r) => n + r.cpuMs, 0) * 1000) / requests) : 0,
+    clientUsPerRequest: requests ? Math.round((rounds.reduce((n, r) => n + r.clientCpuMs, 0) * 1000) / requests) : 0,
   };
 }

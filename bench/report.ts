@@ -33,7 +33,7 @@ const fmt = (x: number | undefined | null, digits = 0) => (x === undefined || x 
 const rps = (x: number) => fmt(x, x < 100 ? 1 : 0);
 
 export function formatTable(rows: ScenarioResult[]): string {
-  const head = ['scenario', 'Broadsheet req/s', 'p50 ms', 'p99 ms', 'ref req/s', 'ref p50', 'ref p99', 'ratio', 'RSS MB', 'CPU µs/req (BS / ref)', 'errors', 'targets'];
+  const head = ['scenario', 'Broadsheet req/s', 'p50 ms', 'p99 ms', 'ref req/s', 'ref p50', 'ref p99', 'ratio', 'RSS MB', 'CPU µs/req (BS / ref)', 'client µs/req (BS / ref)', 'errors', 'targets'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const b = r.broadsheet;
@@ -44,6 +44,7 @@ export function formatTable(rows: ScenarioResult[]): string {
       ref ? rps(ref.rps) : 'n/a', ref ? fmt(ref.p50, 2) : '', ref ? fmt(ref.p99, 2) : '',
       r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}×`,
       fmt(b.rssPeakMB), `${b.cpuUsPerRequest}${ref ? ` / ${ref.cpuUsPerRequest}` : ''}`,
+      `${b.clientUsPerRequest ?? '–'}${ref ? ` / ${ref.clientUsPerRequest ?? '–'}` : ''}`,
       String(b.errors + (ref?.errors ?? 0)),
       r.checks.map((c) => `${c.what} ${c.target} ${c.met ? '✓' : '✗'}`).join('; '),
     ].join(' | ')} |`);

@@ -456,7 +456,7 @@ async function main() {
     '',
     formatLegend(results),
     '',
-    `req/s: median of the rounds; p50/p99: over every response of every round; CPU µs/req: server CPU time ÷ responses; ratio: Broadsheet ÷ reference req/s.`,
+    `req/s: median of the rounds; p50/p99: over every response of every round; CPU µs/req: server CPU time ÷ responses; client µs/req: autocannon's (this process's) CPU time ÷ responses, near 1,000,000 ÷ req/s when the client set the rate; ratio: Broadsheet ÷ reference req/s.`,
     `results: ${relative(root, outFile)}`,
     ...profiles.map((p) => `\n### CPU profile: ${p.scenario}\n${relative(root, p.file)}\n${p.summary}`),
   ];
