@@ -19,13 +19,16 @@ function setup() {
 t.test('a read outside waits for the open transaction and never sees what it rolls back', async (t) => {
   const { t: txs, repo } = setup();
   const order: string[] = [];
+  let written!: () => void;
+  const hasWritten = new Promise<void>((resolve) => (written = resolve));
   const write = txs.tx(async () => {
     await repo.add('uncommitted');
     order.push('written');
+    written();
     await sleep(30);
     throw new Error('changed my mind');
   });
-  await sleep(5); // the write has begun (writes first gather for one turn)
+  await hasWritten; // the write holds the connection (writes first gather for one turn)
   const read = repo.all().then((rows) => (order.push('read'), rows));
   await t.rejects(write, /changed my mind/);
   t.same(await read, [], 'the rolled-back row was never visible');
@@ -149,15 +152,25 @@ t.test('group commit: a member that fails rolls back alone; the others commit', 
 
 t.test('group commit: a read waiting behind a group sees all of it or none of it', async (t) => {
   const { t: txs, repo } = setup();
-  // The first write's body awaits a timer, so the group stays open across turns while the read and the
-  // second write queue, the read first.
+  // The first write's body holds its group open until both the read and the second write queue, the read
+  // first. (Timers did this before: under load the read's timer could fire before the first write had the
+  // connection, and the read then ran first; seen once in a run with six test files at a time on two cores.)
+  let started!: () => void;
+  let release!: () => void;
+  const inFirst = new Promise<void>((resolve) => (started = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
   const first = txs.tx(async () => {
     await repo.add('a');
-    await sleep(20);
+    started();
+    await released;
   });
-  await sleep(5);
+  await inFirst;
   const read = repo.all();
   const second = txs.tx(async () => repo.add('b'));
+  // The second write gathers for one turn (setImmediate), then queues for the connection.
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
   await Promise.all([first, second]);
   t.same(await read, ['a', 'b'], 'the read ran after the group (writes first while it is open), never between its members');
   t.same(await repo.all(), ['a', 'b']);
