@@ -44,7 +44,7 @@ export function formatTable(rows: ScenarioResult[]): string {
       ref ? rps(ref.rps) : 'n/a', ref ? fmt(ref.p50, 2) : '', ref ? fmt(ref.p99, 2) : '',
       r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}×`,
       fmt(b.rssPeakMB), `${b.cpuUsPerRequest}${ref ? ` / ${ref.cpuUsPerRequest}` : ''}`,
-      `${b.clientUsPerRequest ?? '–'}${ref ? ` / ${ref.clientUsPerRequest ?? '–'}` : ''}`,
+      `${b.clientUsPerRequest}${ref ? ` / ${ref.clientUsPerRequest}` : ''}`,
       String(b.errors + (ref?.errors ?? 0)),
       r.checks.map((c) => `${c.what} ${c.target} ${c.met ? '✓' : '✗'}`).join('; '),
     ].join(' | ')} |`);
