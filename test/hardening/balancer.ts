@@ -17,7 +17,10 @@ const endToEnd = (headers: IncomingHttpHeaders) => {
 };
 
 export async function startBalancer(targets: readonly string[]): Promise<Balancer> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // `timeout` matters beyond its value: Node's Agent applies the server's `Keep-Alive: timeout=N` hint (dropping an
+  // idle socket a second before the server would) only when it has a timeout of its own. Without one it reuses a
+  // socket the server is closing at that moment, and the request fails with ECONNRESET.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 });
   const hits = targets.map(() => 0);
   let next = 0;
   const server = createServer((req, res) => {

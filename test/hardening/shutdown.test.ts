@@ -31,7 +31,9 @@ const dbFile = join(dir, 'broadsheet.db');
 const mediaDir = join(dir, 'media');
 mkdirSync(mediaDir);
 // Our own keep-alive pool, so the burst runs on connections that are already open (not in the accept queue).
-const agent = new Agent({ keepAlive: true, maxSockets: BURST + 5 });
+// With a `timeout` the Agent honours the server's Keep-Alive hint and never reuses a socket the server is closing
+// (see test/hardening/balancer.ts).
+const agent = new Agent({ keepAlive: true, maxSockets: BURST + 5, timeout: 60_000 });
 
 t.teardown(async () => {
   registry.killAll();
