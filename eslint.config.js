@@ -15,6 +15,7 @@ export default defineConfig(
     'openapi/',
     'coverage/',
     '.tap/',
+    '.test-build/',
     'clients/',
     'examples/',
   ]),

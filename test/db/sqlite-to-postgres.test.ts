@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import t from 'tap';
 import { build, fixtureCaller, multipart, para } from '../helper.js';
 import { freshSchema, PG_URL, pgUnreachable } from '../postgres.js';
+import { entryArgs } from '../hardening/server-process.js';
 
 const unreachable = await pgUnreachable();
 if (unreachable) {
@@ -22,11 +23,11 @@ if (unreachable) {
 
 type Run = { code: number; stdout: string; stderr: string };
 
-/** The CLI in a child process, through its npm script (as documented) or straight through tsx. */
+/** The CLI in a child process, through its npm script (as documented) or straight through node (`entryArgs`). */
 function cli(args: string[], viaNpm = false): Promise<Run> {
   const [cmd, argv] = viaNpm
     ? ['npm', ['run', '--silent', 'migrate:sqlite-to-postgres', '--', ...args]]
-    : [process.execPath, ['--import', 'tsx', 'src/cli/sqlite-to-postgres.ts', ...args]];
+    : [process.execPath, [...entryArgs('src/cli/sqlite-to-postgres.ts'), ...args]];
   return new Promise((resolve) => {
     execFile(cmd as string, argv as string[], { timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });

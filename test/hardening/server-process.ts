@@ -1,6 +1,6 @@
 /**
  * The real-server-process harness shared by test/hardening/crash.test.ts, test/hardening/shutdown.test.ts and
- * scripts/load-test.ts: bounded waits, a free port, `node --import tsx src/server.ts` started in a clean
+ * scripts/load-test.ts: bounded waits, a free port, a server process (`SERVER_ARGS`) started in a clean
  * environment on a given SQLite file (or PostgreSQL URL) and media directory (resolved once /ready answers
  * 200), a stop with a SIGKILL fallback, and a registry that kills leftover processes on teardown.
  *
@@ -13,6 +13,16 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (where src/server.ts is resolved from). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Node's arguments to run one of our TypeScript entry points (a path from the root, e.g. `src/server.ts`): its .js
+ * when this file runs compiled (`npm test` runs the tests from the compiled mirror, scripts/run-tests.ts, where
+ * every .ts has its .js), else `--import tsx` and the .ts, as `npm start` does. The crash test starts dozens of
+ * servers: tsx's loader costs each of them about a second of CPU.
+ */
+export const entryArgs = (tsPath: string): string[] =>
+  import.meta.url.endsWith('.js') ? [tsPath.replace(/\.ts$/, '.js')] : ['--import', 'tsx', tsPath];
+const SERVER_ARGS = entryArgs('src/server.ts');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -74,7 +84,7 @@ export type StartOptions = {
   adminKey: string;
   /** Added to (and overriding) the clean environment. */
   env?: Record<string, string>;
-  /** Extra node flags, before `--import tsx`. */
+  /** Extra node flags, before the entry point. */
   nodeArgs?: string[];
   /** How much of the server's stdout/stderr to keep (the tail), in characters. */
   outputLimit?: number;
@@ -85,7 +95,7 @@ export type StartOptions = {
 };
 
 /**
- * `node --import tsx src/server.ts` on the given files, LOG_LEVEL=warn, in a clean environment (not the parent's
+ * A server process (`SERVER_ARGS`) on the given files, LOG_LEVEL=warn, in a clean environment (not the parent's
  * NODE_OPTIONS loaders or coverage hooks); resolves once /ready answers 200. Retries on another port (up to three
  * attempts) if the free port was taken in between; a server not ready within 30 s is killed.
  */
@@ -94,7 +104,7 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   if (!databaseUrl) throw new Error('startServer: give dbFile or databaseUrl');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...SERVER_ARGS], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, TMPDIR: tmpdir(),
