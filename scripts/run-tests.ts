@@ -107,6 +107,10 @@ async function main(): Promise<number> {
   const started = performance.now();
   const given = process.argv.slice(2);
   const files = (given.length ? given.map((f) => relative(ROOT, resolve(f))) : walk(join(ROOT, 'test'), (f) => f.endsWith('.test.ts')).map((f) => relative(ROOT, f))).sort();
+  if (process.env.UPDATE_EXAMPLES) {
+    console.error('UPDATE_EXAMPLES: the tests run from a copy (.test-build/) and would update the copy; run the file with `npx tap` instead');
+    return 1;
+  }
   const missing = files.filter((f) => !existsSync(join(ROOT, f)));
   if (missing.length) { console.error(`no such test file: ${missing.join(', ')}`); return 1; }
   await buildMirror();
