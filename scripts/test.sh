@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 # DB=postgres (the second run in .ci/run): files whose outcome does not depend on DB run once, in the plain run:
 # they start their own server processes on SQLite (crash, shutdown), test both databases themselves
 # (multi-process, test/db), or never open the app's database (config, compose, rendering, the OpenAPI document:
-# generated from the code, linted, served by an app on testConfig()'s in-memory SQLite whatever DB says).
-SAME_ON_BOTH='^test/(hardening/(crash|shutdown|multi-process)|db/[^/]+|app/(config|compose|migrations|openapi|openapi-docs|openapi-compat|openapi-diff)|content/render|clients/client-drift)\.test\.ts$'
+# generated from the code, linted, served by an app on testConfig()'s in-memory SQLite whatever DB says), and the
+# HTTP protections (rate limits, timeouts, URL limits, security headers, SQLite's backup and pragma check).
+SAME_ON_BOTH='^test/(hardening/(crash|shutdown|multi-process)|db/[^/]+|app/(config|compose|migrations|openapi|openapi-docs|openapi-compat|openapi-diff)|content/render|clients/client-drift|http/protections)\.test\.ts$'
 if [ "${DB:-}" = postgres ] && [ $# -eq 0 ]; then
   mapfile -t files < <(find test -name '*.test.ts' | sort | grep -Ev "$SAME_ON_BOTH")
   set -- "${files[@]}"
