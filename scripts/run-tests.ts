@@ -86,8 +86,17 @@ function runFile(file: string): Promise<Result> {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     const guard = setTimeout(() => { output += `\n# killed by the runner after ${KILL_AFTER_MS / 1000} s\n`; child.kill('SIGKILL'); }, KILL_AFTER_MS);
-    child.on('close', (code, signal) => {
+    // A process the file started and left running (with our stderr, say) would keep 'close' from coming: once the
+    // file's own process has exited, its output gets two seconds to drain.
+    let drain: NodeJS.Timeout | undefined;
+    let finished = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(guard);
+      clearTimeout(drain);
+      child.stdout.destroy();
+      child.stderr.destroy();
       const summary = [...output.matchAll(/^# \{ (total: .*) \}$/gm)].at(-1)?.[1] ?? '';
       const counts: Record<string, number> = {};
       for (const [, k, v] of summary.matchAll(/(\w+): (\d+)/g)) counts[k!] = Number(v);
@@ -95,7 +104,9 @@ function runFile(file: string): Promise<Result> {
       if (!ok && !counts.fail) counts.fail = 1; // it crashed, hung or exited early: one failure for the file
       if (!ok) output += `\n# exit code ${code ?? 'none'}${signal ? `, signal ${signal}` : ''}\n`;
       done({ file, ok, ms: performance.now() - started, counts, output });
-    });
+    };
+    child.on('close', finish);
+    child.on('exit', (code, signal) => { drain = setTimeout(() => finish(code, signal), 2_000); });
   });
 }
 
