@@ -13,7 +13,9 @@ if [ "${DB:-}" = postgres ] && [ $# -eq 0 ]; then
   mapfile -t files < <(find test -name '*.test.ts' | sort | grep -Ev "$SAME_ON_BOTH")
   set -- "${files[@]}"
 fi
-# tap builds its Test class for the plugins package.json configures on the first run after an install, but that
+# The test files import tap's Test class as built for package.json's plugins (as `npx tap` does); it is built once
+# after an install. History: under tap's runner this mattered for time too. tap builds its Test class for the
+# plugins package.json configures on the first run after an install, but that
 # run's runner keeps the build it loaded (the default plugins, @tapjs/typescript among them) and every test file
 # it starts pays for the mismatch: a clean clone's first `npm test` took 328 s (570 s of CPU) against 210 s
 # (360 s) for the next one. Building first when the signatures differ makes the first run an ordinary one.
