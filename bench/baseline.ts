@@ -8,7 +8,8 @@
  * with `node`, as Broadsheet runs compiled JavaScript.
  *
  *   node baseline.mjs <responses.json> <port>
- *   responses.json: [{ "url": "/v1/...", "contentType": "...", "etag": "\"...\"", "body": "..." }]
+ *   responses.json: [{ "url": "/v1/...", "contentType": "...", "etag": "\"...\"", "body": "...", "headers"?: [[name, value], ...] }]
+ *   (headers: only with `npm run bench -- --baseline-headers`, a diagnostic: Broadsheet's other representation headers)
  */
 import Fastify from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ const port = Number(process.argv[3] ?? 0);
 
 const routes = new Map();
 for (const entry of JSON.parse(readFileSync(file, 'utf8'))) {
-  routes.set(entry.url, { body: Buffer.from(entry.body, 'utf8'), contentType: entry.contentType, etag: entry.etag });
+  routes.set(entry.url, { body: Buffer.from(entry.body, 'utf8'), contentType: entry.contentType, etag: entry.etag, headers: entry.headers ? Object.fromEntries(entry.headers) : undefined });
 }
 
 const app = Fastify({ logger: false });
@@ -30,6 +31,7 @@ app.get('/*', (request, reply) => {
     void reply.header('etag', hit.etag);
     if (request.headers['if-none-match'] === hit.etag) return reply.code(304).send();
   }
+  if (hit.headers) void reply.headers(hit.headers);
   return reply.header('content-type', hit.contentType).send(hit.body);
 });
 

@@ -43,6 +43,8 @@ const HELP = `npm run bench -- [options]       (each option also reads BENCH_<NA
   --cpu-prof          run the measured Broadsheet with node --cpu-prof and print a summary at the end
   --log-level L       Broadsheet LOG_LEVEL (default warn: per-request info logs measure pino, not the API)
   --seed N            archive PRNG seed (default 20180110)
+  --baseline-headers  a diagnostic: the baseline also replays Broadsheet's representation headers (security
+                      headers, Surrogate-Key, Link, Cache-Control, Vary...; not the per-exchange ones)
   --skip-build        use the existing dist/
   --keep              keep the temp directory (database, logs)`;
 
@@ -52,7 +54,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' }, slugs: { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
     'no-cache': { type: 'boolean' }, 'cache-off-env': { type: 'string' }, 'measure-no-cache': { type: 'boolean' },
     'cpu-prof': { type: 'boolean' }, 'log-level': { type: 'string' }, seed: { type: 'string' },
-    'skip-build': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'skip-build': { type: 'boolean' }, 'baseline-headers': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (flags.help) {
@@ -85,6 +87,7 @@ const settings = {
   cacheOffEnv: opt('cache-off-env') ?? 'RESPONSE_CACHE=false',
   cpuProf: bool('cpu-prof'),
   keep: bool('keep'),
+  baselineHeaders: bool('baseline-headers'),
   only: opt('only')?.split(',').map((s) => s.trim()).filter(Boolean),
 };
 const SCENARIOS = ['article', 'list', 'article-304', 'list-304', 'search', 'list-deep', 'article-nocache', 'list-nocache', 'write'];
@@ -225,7 +228,9 @@ async function main() {
 
   // Fetch every read URL once: the baseline's bytes, and the ETags of the 304 scenarios.
   t = performance.now();
-  type Stored = { url: string; contentType: string; etag: string; body: string; bytes: number };
+  type Stored = { url: string; contentType: string; etag: string; body: string; bytes: number; headers?: [string, string][] };
+  // Headers of one exchange, never replayed by the baseline (--baseline-headers replays the others).
+  const perExchange = /^(date|connection|keep-alive|content-length|content-type|etag|x-request-id|ratelimit-.*|transfer-encoding)$/;
   const stored = new Map<string, Stored>();
   const toFetch = [...articleUrls, ...listUrls, ...searchUrls, page1Url, deepUrl];
   const searchTotals: Record<string, number> = {};
@@ -235,7 +240,8 @@ async function main() {
       const url = toFetch[cursorIndex++]!;
       const res = await http(bs.port, 'GET', url);
       if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${res.body.toString().slice(0, 300)}`);
-      stored.set(url, { url, contentType: String(res.headers['content-type']), etag: String(res.headers.etag ?? ''), body: res.body.toString('utf8'), bytes: res.body.length });
+      stored.set(url, { url, contentType: String(res.headers['content-type']), etag: String(res.headers.etag ?? ''), body: res.body.toString('utf8'), bytes: res.body.length,
+        ...(settings.baselineHeaders ? { headers: Object.entries(res.headers).filter(([name]) => !perExchange.test(name)).map(([name, value]): [string, string] => [name, String(value)]) } : {}) });
     }
   }));
   for (const url of searchUrls) searchTotals[url] = (JSON.parse(stored.get(url)!.body) as { page: { total: number } }).page.total;
