@@ -438,7 +438,7 @@ async function main() {
       articles: settings.articles, seconds: settings.seconds, rounds: settings.rounds, connections: settings.connections, warmupSeconds: settings.warmup,
       slugs: articleUrls.length, sections: listUrls.length, deepPage, logLevel: settings.logLevel, dbSynchronous, protectionEnv: protections,
       responseCache: hasResponseCache ? `yes (${settings.noCache ? 'off for the whole run' : `off for *-nocache via ${settings.cacheOffEnv}`})` : `none (dist/config.js does not read ${cacheVar})`,
-      cpuProfile: settings.cpuProf,
+      cpuProfile: settings.cpuProf, baselineHeaders: settings.baselineHeaders,
     },
     seeding: {
       demoSeconds, bulkSeconds, articles: seeded.articles, media: seeded.media, relatedLinks: seeded.relatedLinks, authors: seeded.authors, tags: seeded.tags,
