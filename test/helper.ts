@@ -95,6 +95,8 @@ const BACKGROUND = /^\s*(pragma|select 1 from "webhook_deliveries")/i;
  */
 export function countStatements(t: Test, app: FastifyInstance) {
   let n = 0;
+  // The SQL text of each counted statement, in order (since the last reset).
+  let texts: string[] = [];
   const sqlite = app.db.sqlite;
   if (sqlite) {
     type Run = (this: { database: unknown; source: string }, ...args: unknown[]) => unknown;
@@ -104,7 +106,10 @@ export function countStatements(t: Test, app: FastifyInstance) {
     methods.forEach((m, i) => {
       const original = originals[i]!;
       proto[m] = function (...args) {
-        if (this.database === sqlite && !BACKGROUND.test(this.source)) n++;
+        if (this.database === sqlite && !BACKGROUND.test(this.source)) {
+          n++;
+          texts.push(this.source);
+        }
         return original.apply(this, args);
       };
     });
@@ -118,7 +123,10 @@ export function countStatements(t: Test, app: FastifyInstance) {
     proto.query = function (this: unknown, ...args: unknown[]) {
       const first = args[0];
       const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text ?? '';
-      if (!/^\s*(begin|commit|rollback|select pg_notify|listen|set )/i.test(text) && !BACKGROUND.test(text)) n++;
+      if (!/^\s*(begin|commit|rollback|select pg_notify|listen|set )/i.test(text) && !BACKGROUND.test(text)) {
+        n++;
+        texts.push(text);
+      }
       return original.apply(this, args);
     };
     t.teardown(() => {
@@ -127,10 +135,16 @@ export function countStatements(t: Test, app: FastifyInstance) {
   }
   return {
     get n() { return n; },
-    reset() { n = 0; },
+    /** The statements counted since the last reset (SQL text). */
+    get texts(): readonly string[] { return texts; },
+    reset() {
+      n = 0;
+      texts = [];
+    },
     /** Statements one GET costs, with its (200) answer. */
     async get(req: TestApp['req'], url: string) {
       n = 0;
+      texts = [];
       const res = await req({ method: 'GET', url });
       t.equal(res.status, 200, url);
       return { queries: n, res };

@@ -316,6 +316,42 @@ t.test('a reused headline gets the first free numbered slug, in statements that 
   t.same(tags, ['weather', ...Array.from({ length: 9 }, (_, i) => `weather-${i + 2}`)]);
 });
 
+t.test('relations: a create inserts tags, authors and media uses without deleting first; an update replaces them', async (t) => {
+  const { app, req, editor } = await build(t);
+  const post = async (url: string, payload: object) => {
+    const res = await req({ method: 'POST', url, headers: editor, payload });
+    t.equal(res.status, 201, url);
+    return res.body.id as string;
+  };
+  const [peace, trade, wire] = [await post('/v1/tags', { name: 'Peace' }), await post('/v1/tags', { name: 'Trade' }), await post('/v1/tags', { name: 'Wire' })];
+  const [ann, bob] = [await post('/v1/authors', { name: 'Ann Writer' }), await post('/v1/authors', { name: 'Bob Writer' })];
+  const [photo, chart] = [await post('/v1/media', { url: 'https://images.example.org/a.jpg', altText: 'A' }), await post('/v1/media', { url: 'https://images.example.org/b.jpg', altText: 'B' })];
+  const counter = countStatements(t, app);
+  const deletes = () => counter.texts.filter((sql) => /^\s*delete\b/i.test(sql) && /article_tags|article_authors|media_uses/.test(sql));
+
+  counter.reset();
+  const id = await post('/v1/articles', {
+    headline: 'Talks resume', tagIds: [peace, trade], authors: [{ authorId: ann, role: 'author' }, { authorId: bob, role: 'contributor' }],
+    hero: { mediaId: photo }, body: [para('p1', 'Text.'), { type: 'image', id: 'fig', mediaId: chart }],
+  });
+  t.same(deletes(), [], 'a new article has no relation rows to delete');
+  const read = async () => (await req({ method: 'GET', url: `/v1/articles/${id}?include=tags,authors`, headers: editor })).body;
+  const usage = async (mediaId: string) => (await req({ method: 'GET', url: `/v1/media/${mediaId}/usage`, headers: editor })).body.data.map((u: any) => u.blockId);
+  let a = await read();
+  t.same(a.tags.map((x: any) => x.id), [peace, trade]);
+  t.same(a.authors.map((x: any) => [x.authorId, x.role]), [[ann, 'author'], [bob, 'contributor']]);
+  t.same([await usage(photo), await usage(chart)], [['hero'], ['fig']]);
+
+  counter.reset();
+  const patched = await req({ method: 'PATCH', url: `/v1/articles/${id}`, headers: editor, payload: { tagIds: [wire], authors: [{ authorId: bob, role: 'author' }], hero: { mediaId: chart }, body: [para('p1', 'Text.')] } });
+  t.equal(patched.status, 200);
+  t.ok(deletes().length >= 3, 'an update replaces tags, authors and uses');
+  a = await read();
+  t.same(a.tags.map((x: any) => x.id), [wire], 'the tags are replaced, not added to');
+  t.same(a.authors.map((x: any) => [x.authorId, x.role]), [[bob, 'author']]);
+  t.same([await usage(photo), await usage(chart)], [[], ['hero']], 'the use index follows the update');
+});
+
 t.test('scheduling: visible at its time with no job running', async (t) => {
   const { req, editor, clock } = await build(t);
   const a = (await req({ method: 'POST', url: '/v1/articles', headers: editor, payload: { headline: 'Embargoed' } })).body;

@@ -260,12 +260,14 @@ export function createArticleRepository(d: Dialect) {
     async hardDelete(id: string): Promise<boolean> {
       return (await d.run(db.delete(articles).where(eq(articles.id, id)))) > 0;
     },
-    async setTags(articleId: string, tagIds: readonly string[]): Promise<void> {
-      await writes.deleteTags().run({ articleId });
+    /** Replaces the article's tags; `created`: the article was inserted in this transaction and has none to delete. */
+    async setTags(articleId: string, tagIds: readonly string[], created = false): Promise<void> {
+      if (!created) await writes.deleteTags().run({ articleId });
       if (tagIds.length) await writes.insertTags().run({ articleId, tagIds: JSON.stringify(tagIds) });
     },
-    async setAuthors(articleId: string, refs: readonly AuthorRef[]): Promise<void> {
-      await writes.deleteAuthors().run({ articleId });
+    /** Replaces the article's authors; `created` as for setTags. */
+    async setAuthors(articleId: string, refs: readonly AuthorRef[], created = false): Promise<void> {
+      if (!created) await writes.deleteAuthors().run({ articleId });
       if (refs.length) await writes.insertAuthors().run({ articleId, authors: JSON.stringify(refs.map((r) => ({ authorId: r.authorId, role: r.role }))) });
     },
     async tagIdsFor(articleIds: readonly string[]): Promise<Map<string, string[]>> {

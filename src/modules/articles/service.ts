@@ -220,8 +220,8 @@ export function createArticleService(deps: ArticleDeps) {
           revision: 1, createdAt: at, updatedAt: at, ...derive(input.body as Body, input.seo?.description),
           ...(await derivedColumns({ hero: input.hero ?? null, body: input.body })),
         });
-        await repo.setTags(row.id, input.tagIds);
-        await repo.setAuthors(row.id, input.authors);
+        await repo.setTags(row.id, input.tagIds, true);
+        await repo.setAuthors(row.id, input.authors, true);
         return snapshot(row, 'created', actor, { tagIds: input.tagIds, authors: input.authors });
       });
     },

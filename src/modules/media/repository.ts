@@ -75,9 +75,9 @@ export function createMediaRepository(d: Dialect) {
       if (!ids.length) return new Set();
       return new Set((await existingIds().all({ ids: JSON.stringify([...new Set(ids)]) })).map((r) => r.id));
     },
-    /** Rebuilds the use index of one article. */
-    async setUses(articleId: string, uses: { blockId: string; mediaId: string }[]): Promise<void> {
-      await deleteUses().run({ articleId });
+    /** Rebuilds the use index of one article (`created`: inserted in this transaction, so it has no uses yet). */
+    async setUses(articleId: string, uses: { blockId: string; mediaId: string }[], created = false): Promise<void> {
+      if (!created) await deleteUses().run({ articleId });
       if (uses.length) await insertUses().run({ articleId, uses: JSON.stringify(uses.map((u) => ({ blockId: u.blockId, mediaId: u.mediaId }))) });
     },
     async usage(mediaId: string) {
