@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config.js';
 import { CHECKPOINT_BACKSTOP_PAGES, startCheckpointer } from './checkpointer.js';
-import { createTransactions, dataVersionReader, openDb, statisticsRefresher, type DbHandle, type Transactions } from './client.js';
+import { createTransactions, dataVersionReader, openDb, optimize, statisticsRefresher, type DbHandle, type Transactions } from './client.js';
 import { searchIndexFlusher, sqliteDialect, type Dialect } from './dialect.js';
 import { runMigrations } from './migrate.js';
 import { checkDatabase } from './self-check.js';
@@ -47,8 +47,9 @@ export async function openDatabase(config: Config, handle?: DbHandle, log?: (mes
   checkDatabase(sqlite, config.dbSynchronous);
   runMigrations(db);
   // Planner statistics (ANALYZE where they are missing or stale): without them SQLite reads "id IN (…) and
-  // live" through the live-articles index instead of the primary key (bench/results/profiles).
-  sqlite.pragma('optimize=0x10002');
+  // live" through the live-articles index instead of the primary key (bench/results/profiles). Row counts
+  // only: per-value samples would re-plan statements at every run (`optimize` in src/db/client.ts).
+  optimize(sqlite);
   const refresh = statisticsRefresher(sqlite);
   const ping = sqlite.prepare('select 1 as ok');
   // Articles inserted outside the app's transactions (a tool writing to the file) are indexed now.
