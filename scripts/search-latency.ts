@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { dropValueSamples } from '../src/db/client.js';
 import type { NewArticle } from '../src/modules/articles/schemas.js';
 
 const { values: args } = parseArgs({
@@ -168,6 +169,7 @@ async function main() {
     }
     app.db.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
     app.db.sqlite!.exec('ANALYZE');
+    dropValueSamples(app.db.sqlite!); // the statistics the server keeps (src/db/client.ts `optimize`)
     const seeded = performance.now() - start;
     if (process.stdout.isTTY) process.stdout.write('\n');
 
