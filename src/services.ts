@@ -82,7 +82,7 @@ export function createServices(database: Database, config: Config, now: () => Da
   const articleDeps: ArticleDeps = { repo: articleRepo, taxonomy, tx, now, siteUrl: config.siteUrl, expanders: {}, afterWrite: [], derivedColumns: [], referenceChecks: [], journal };
   const articles = createArticleService(articleDeps);
   const media = createMediaService({ journal, repo: mediaRepo, store: createMediaStore(config), now, apiUrl: config.apiUrl, tx, renditionWidths: config.renditionWidths });
-  articleDeps.afterWrite.push((row) => media.indexArticle(row));
+  articleDeps.afterWrite.push((row, created) => media.indexArticle(row, created));
   articleDeps.derivedColumns.push((content) => media.articleColumns(content));
   articleDeps.referenceChecks.push((input) => media.checkArticleMedia(input));
   articleDeps.expanders.media = (page) => expandArticlesMedia(page, media.getMany);

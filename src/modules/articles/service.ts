@@ -22,8 +22,11 @@ export type ArticleDeps = {
   siteUrl: string;
   /** Filled in by the modules that own each expansion (media, disclaimers, related links). */
   expanders: Expanders;
-  /** Called inside the transaction of every article write, with the row as written (derived indexes). */
-  afterWrite: ((row: ArticleRow) => Promise<void>)[];
+  /**
+   * Called inside the transaction of every article write, with the row as written (derived indexes); `created`:
+   * the write is the article's create, so it has no derived rows to replace yet.
+   */
+  afterWrite: ((row: ArticleRow, created: boolean) => Promise<void>)[];
   /**
    * Columns other modules derive from hero and body (the caption text search indexes), computed inside the
    * write's transaction before the row is stored whenever hero or body is written: the row, and so its
@@ -111,7 +114,7 @@ export function createArticleService(deps: ArticleDeps) {
    * without `include`. Relations the write has just stored are passed in, not read back.
    */
   async function snapshot(row: ArticleRow, note: string, actor: Principal | null, written: Relations = {}): Promise<Article> {
-    for (const hook of deps.afterWrite) await hook(row);
+    for (const hook of deps.afterWrite) await hook(row, note === 'created');
     const ids = [row.id];
     const tagIds = written.tagIds ? [...written.tagIds] : ((await repo.tagIdsFor(ids)).get(row.id) ?? []);
     const authors = written.authors ? [...written.authors] : ((await repo.authorsFor(ids)).get(row.id) ?? []);

@@ -188,15 +188,12 @@ export function createMediaService(deps: MediaDeps) {
       return { captions: articleCaptions(content, await repo.captionTexts(captionMediaIds(content))) };
     },
 
-    /**
-     * Article write hook: the use index (hero + image blocks) is rebuilt with every write. Revision 1 is the
-     * create (every later write bumps it), whose article has no uses to delete yet.
-     */
-    async indexArticle(row: ArticleRow): Promise<void> {
+    /** Article write hook: the use index (hero + image blocks) is rebuilt with every write (`created`: none to delete yet). */
+    async indexArticle(row: ArticleRow, created = false): Promise<void> {
       const hero = row.hero as { mediaId: string } | null;
       const blocks = row.body as { type: string; id: string; mediaId?: string }[];
       const uses = blocks.flatMap((b) => (b.type === 'image' && b.mediaId ? [{ blockId: b.id, mediaId: b.mediaId }] : []));
-      await repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses, row.revision === 1);
+      await repo.setUses(row.id, hero ? [{ blockId: 'hero', mediaId: hero.mediaId }, ...uses] : uses, created);
     },
 
     /** Article reference check: every media id in hero and image blocks exists. */
